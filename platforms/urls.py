@@ -1,0 +1,3 @@
+"""Shopper API routes of this app, mounted under /api/v1/."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Storefront api, one module per concern."""

@@ -1,0 +1,3 @@
+"""Shopper API: checkout."""
+
+urlpatterns = []

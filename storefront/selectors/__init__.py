@@ -1,0 +1,1 @@
+"""Storefront selectors, one module per concern."""

@@ -1,0 +1,1 @@
+"""Storefront serializers, one module per concern."""

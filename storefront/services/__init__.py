@@ -1,0 +1,1 @@
+"""Storefront services, one module per concern."""
