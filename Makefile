@@ -47,8 +47,17 @@ lint: install-dev
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
-bench: install-dev
-	$(PY) bench/run.py
+# The benchmark has its own virtualenv (the kit plus django-oscar-api and the profilers),
+# so the peer never becomes a dependency of the kit. PostgreSQL: DATABASE_URL's server, or
+# the local one (started, or installed, when needed); see bench/README.md.
+BENCH_VENV := bench/.work/venv
+$(BENCH_VENV)/.installed: bench/requirements.txt requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/run.py
 
 clean:
 	rm -rf var media db.sqlite3

@@ -15,5 +15,21 @@ app.autodiscover_tasks()
 # name -> {"task": dotted path, "schedule": seconds or crontab}
 BEAT_SCHEDULE = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
+    # payments: refunds in flight (Alipay has no refund notification) and unsent ones
+    "payments-sync-refunds": {"task": "storefront.tasks.sync_refunds", "schedule": 300.0},
+    # payments: yesterday's statements, once they are published (after 10:00 Beijing time)
+    "payments-reconcile": {"task": "storefront.tasks.reconcile_payments", "schedule": crontab(hour=10, minute=30)},
+    # checkout: unpaid orders past their pay-before time are cancelled, their stock released
+    "orders-cancel-unpaid": {"task": "storefront.tasks.cancel_overdue_unpaid_orders", "schedule": 60.0},
+    # checkout: delivered orders nobody confirmed are completed after ORDER_AUTO_COMPLETE_DAYS
+    "orders-auto-complete": {"task": "storefront.tasks.complete_delivered_orders", "schedule": crontab(minute=17)},
+    # logistics: WeChat shipping uploads that are due (first attempts a minute after payment, retries)
+    "logistics-wechat-uploads": {"task": "logistics.tasks.upload_due_shipping_to_wechat", "schedule": 60.0},
+    # logistics: the polling fallback for parcels whose tracking pushes did not come
+    "logistics-poll-tracking": {"task": "logistics.tasks.poll_tracking", "schedule": 900.0},
+    # logistics (sandbox only, a no-op otherwise): the sandbox carrier pushes its new events
+    "logistics-sandbox-tracking": {"task": "logistics.tasks.push_sandbox_tracking", "schedule": 60.0},
+    # catalog: "best-selling" counters recomputed from paid orders (record_sale keeps them live)
+    "catalog-recount-sales": {"task": "storefront.tasks.recount_product_sales", "schedule": crontab(hour=4, minute=10)},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -285,6 +285,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu fails on a missing folder, and any command that saves a product queues tasks
+    # (load_demo on a fresh clone runs before `make run` would create it).
+    for _folder in ("queue", "processed"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -357,3 +362,80 @@ ALIPAY_PUBLIC_KEY_PATH = env("ALIPAY_PUBLIC_KEY_PATH", default="")
 ALIPAY_AES_KEY = env("ALIPAY_AES_KEY", default="")
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=5.0)
 SANDBOX_DIR = env("SANDBOX_DIR", default=str(VAR_DIR / "sandbox"))
+
+# --- Members (issue 5: login, profile, addresses, personal data) -------------------------
+# A login code seen once is refused for this long without asking the platform again.
+MEMBER_LOGIN_CODE_SEEN_SECONDS = env.int("MEMBER_LOGIN_CODE_SEEN_SECONDS", default=600)
+MEMBER_MAX_ADDRESSES = env.int("MEMBER_MAX_ADDRESSES", default=20)
+MEMBER_AVATAR_MAX_BYTES = env.int("MEMBER_AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+# Checked from the image header before any pixel is decoded (decompression bombs).
+MEMBER_AVATAR_MAX_PIXELS = env.int("MEMBER_AVATAR_MAX_PIXELS", default=4096 * 4096)
+MEMBER_AVATAR_SIZE = env.int("MEMBER_AVATAR_SIZE", default=640)
+
+# --- Basket, checkout and orders (checkout; docs/orders.md) --------------------------------
+# Most units of one SKU in one order (a SKU's own purchase limit may be lower) and most lines.
+ORDER_MAX_QUANTITY_PER_SKU = env.int("ORDER_MAX_QUANTITY_PER_SKU", default=99)
+BASKET_MAX_LINES = env.int("BASKET_MAX_LINES", default=30)
+# Delivery charges in yuan (strings, read as Decimal by storefront/shipping.py).
+SHIPPING_STANDARD_CHARGE = env("SHIPPING_STANDARD_CHARGE", default="10.00")
+SHIPPING_EXPRESS_CHARGE = env("SHIPPING_EXPRESS_CHARGE", default="22.00")
+# Goods (after discounts) at or above this ship free by the standard method; empty: never free.
+SHIPPING_FREE_THRESHOLD = env("SHIPPING_FREE_THRESHOLD", default="99.00")
+SHIPPING_REMOTE_SURCHARGE = env("SHIPPING_REMOTE_SURCHARGE", default="15.00")
+# A delivery address whose province starts with one of these pays the remote surcharge.
+SHIPPING_REMOTE_PROVINCES = env.list(
+    "SHIPPING_REMOTE_PROVINCES", default=["新疆", "西藏", "青海", "内蒙古", "宁夏", "甘肃"]
+)
+# Hours after payment by which a delivery order should have shipped (admin "overdue to ship").
+ORDER_SHIP_WITHIN_HOURS = env.int("ORDER_SHIP_WITHIN_HOURS", default=48)
+
+# --- Logistics (issue 9: shipments, tracking, WeChat shipping upload; docs/logistics.md) ----
+# Hours after payment by which an order should ship; later ones are highlighted in "to ship".
+SHIPPING_PROMISE_HOURS = env.int("SHIPPING_PROMISE_HOURS", default=48)
+# A parcel without a tracking event for this many days is listed under "needs attention".
+TRACKING_STALE_DAYS = env.int("TRACKING_STALE_DAYS", default=3)
+# The polling fallback asks the provider again about parcels not heard of for this long.
+TRACKING_POLL_INTERVAL_MINUTES = env.int("TRACKING_POLL_INTERVAL_MINUTES", default=240)
+TRACKING_PROVIDER = env("TRACKING_PROVIDER", default="kuaidi100")
+KUAIDI100_CUSTOMER = env("KUAIDI100_CUSTOMER", default="DEMOCUSTOMER0001")
+KUAIDI100_KEY = env("KUAIDI100_KEY", default="demo-kuaidi100-key")
+# Salt Kuaidi100 signs its pushes with (we hand it over when subscribing).
+TRACKING_PUSH_SALT = env("TRACKING_PUSH_SALT", default="demo-tracking-salt")
+# In the sandbox a parcel shows its next tracking event every this many seconds.
+SANDBOX_TRACKING_STEP_SECONDS = env.int("SANDBOX_TRACKING_STEP_SECONDS", default=120)
+# WeChat accepts shipping information about a minute after payment at the earliest.
+WECHAT_SHIPPING_UPLOAD_DELAY_SECONDS = env.int("WECHAT_SHIPPING_UPLOAD_DELAY_SECONDS", default=60)
+WECHAT_SHIPPING_UPLOAD_MAX_ATTEMPTS = env.int("WECHAT_SHIPPING_UPLOAD_MAX_ATTEMPTS", default=8)
+
+# --- Catalog and stores (issue 6; docs/catalog.md) ---------------------------------------
+# Oscar strategy class that prices SKUs and decides their stock; a brand may plug its own.
+CATALOG_STRATEGY = env("CATALOG_STRATEGY", default="storefront.strategy.StorefrontStrategy")
+# Seconds a catalog response is kept (it is also dropped at once on any catalog change); 0 = off.
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
+# sorl-thumbnail geometries of the list and detail images.
+CATALOG_THUMBNAIL_LIST = env("CATALOG_THUMBNAIL_LIST", default="400x400")
+CATALOG_THUMBNAIL_DETAIL = env("CATALOG_THUMBNAIL_DETAIL", default="750")
+# A SKU with this many units or fewer shows "low" (a stock record's own threshold wins).
+CATALOG_LOW_STOCK_THRESHOLD = env.int("CATALOG_LOW_STOCK_THRESHOLD", default=5)
+# Most units of one SKU in one order when its stock is not tracked and it has no limit.
+CATALOG_MAX_QUANTITY = env.int("CATALOG_MAX_QUANTITY", default=99)
+# A product attribute with this code is the crossed-out price (copied to the listing) and
+# is not shown as an attribute.
+CATALOG_ORIGINAL_PRICE_ATTRIBUTE = env("CATALOG_ORIGINAL_PRICE_ATTRIBUTE", default="original_price")
+# Anonymous catalog and store browsing, per client IP.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["browse"] = env("THROTTLE_BROWSE", default="600/min")
+# Store hours and open_now are computed in this time zone whatever TIME_ZONE says.
+STORES_TIME_ZONE = env("STORES_TIME_ZONE", default="Asia/Shanghai")
+
+# --- WeChat half of the platform layer (issue 4; docs/platforms.md, docs/sandbox.md) --------
+# Which version of the mini program subscribe messages and codes open: formal, trial, developer.
+WECHAT_MINIPROGRAM_STATE = env("WECHAT_MINIPROGRAM_STATE", default="formal")
+WECHAT_ENV_VERSION = env("WECHAT_ENV_VERSION", default="release")
+# Sandbox: words msg_sec_check judges risky (images are risky when their URL contains "risky").
+SANDBOX_RISKY_WORDS = env.list("SANDBOX_RISKY_WORDS", default=["赌博", "代开发票", "risky-word"])
+# Sandbox notifications: "thread" sends them over HTTP after the response; "inline" (tests)
+# dispatches them in-process at once.
+SANDBOX_DELIVERY = env("SANDBOX_DELIVERY", default="thread")
+SANDBOX_NOTIFY_DELAY_SECONDS = env.float("SANDBOX_NOTIFY_DELAY_SECONDS", default=3.0)
+# The parcel status enum gets its own name in the OpenAPI schema (several models have a "status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TrackingStatusEnum"] = "logistics.models.TrackingStatus.choices"

@@ -6,11 +6,53 @@ from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import healthz
+
+
+class StorefrontLinkToStaffPage(RedirectView):
+    """Oscar's dashboard links to storefront pages ("View on site", "Account") that this
+    headless kit does not serve; each such link leads to the matching staff page instead.
+    `kwargs_from` maps the staff URL's kwargs to the storefront URL's kwargs."""
+
+    permanent = False
+    kwargs_from: dict = {}
+
+    def get_redirect_url(self, *args, **kwargs):
+        return reverse(self.pattern_name, kwargs={ours: kwargs[theirs] for ours, theirs in self.kwargs_from.items()})
+
+
+def _to_staff(route, name, pattern_name, **kwargs_from):
+    view = StorefrontLinkToStaffPage.as_view(pattern_name=pattern_name, kwargs_from=kwargs_from)
+    return path(route, view, name=name)
+
+
+# Only Oscar's dashboard is mounted, not its HTML shop: /basket/, /checkout/ and
+# /accounts/register/ would let anyone open a password account and place orders that
+# bypass the kit's checkout (stock locks, payment). These names are what the dashboard
+# and Oscar's models (get_absolute_url) reverse outside the dashboard's own namespace.
+oscar_storefront_links = [
+    path("catalogue/", include(([
+        _to_staff("", "index", "dashboard:catalogue-product-list"),
+        _to_staff("<str:product_slug>_<int:pk>/", "detail", "dashboard:catalogue-product", pk="pk"),
+        _to_staff("category/<path:category_slug>_<int:pk>/", "category", "dashboard:catalogue-category-update", pk="pk"),
+        _to_staff("ranges/<str:slug>/", "range", "dashboard:range-list"),
+        _to_staff("<str:product_slug>_<int:product_pk>/reviews/<int:pk>/", "reviews-detail",
+                  "dashboard:reviews-update", pk="pk"),
+    ], "catalogue"))),
+    path("offers/", include(([
+        _to_staff("", "list", "dashboard:offer-list"),
+        _to_staff("<str:slug>/", "detail", "dashboard:offer-list"),
+    ], "offer"))),
+    path("accounts/", include(([
+        _to_staff("", "summary", "admin:index"),
+        _to_staff("login/", "login", "dashboard:login"),
+        _to_staff("wishlists/<str:key>/", "wishlists-detail", "admin:index"),
+    ], "customer"))),
+]
 
 api_v1 = [
     path("", include("storefront.urls")),
@@ -29,7 +71,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Oscar's dashboard (catalog work) and the few Oscar URLs its pages link to.
-    path("", include(apps.get_app_config("oscar").urls[0])),
+    path("dashboard/", apps.get_app_config("dashboard").urls),
+    path("", include(oscar_storefront_links)),
 ]
 if settings.PLATFORM_SANDBOX:
     urlpatterns.insert(0, path("sandbox/", include("platforms.sandbox.urls")))

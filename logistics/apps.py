@@ -3,4 +3,18 @@ from django.apps import AppConfig
 
 class LogisticsConfig(AppConfig):
     name = "logistics"
+    verbose_name = "Logistics"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from oscar.apps.order.signals import order_status_changed
+
+        from storefront.selectors.orders import register_order_detail_section
+        from storefront.services.payments import PAID_HOOKS
+
+        from . import serializers, services
+
+        order_status_changed.connect(services.on_order_status_changed, dispatch_uid="logistics-pickup-upload")
+        if services.on_order_paid not in PAID_HOOKS:
+            PAID_HOOKS.append(services.on_order_paid)
+        register_order_detail_section("shipments", serializers.order_detail_shipments)

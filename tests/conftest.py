@@ -11,6 +11,8 @@ def pytest_configure(config):
     django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     django_settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The WeChat sandbox's notifications are dispatched in-process, no server needed.
+    django_settings.SANDBOX_DELIVERY = "inline"
     from config.celery import app
 
     app.conf.task_always_eager = True

@@ -1,3 +1,59 @@
-"""The sandbox's own pages and the emulated platform endpoints (mounted only with the sandbox on)."""
+"""The sandbox's own pages and the emulated platform endpoints (mounted only with the sandbox on).
 
-urlpatterns = []
+WeChat's paths live under wechat/ and WeChat Pay's under wechatpay/, exactly as the real
+hosts have them (see platforms/transport.py for how the adapters get here); Alipay's
+endpoints come from alipay_urls (the Alipay half) and the tracking provider's from
+tracking_urls (logistics).
+"""
+
+import importlib.util
+
+from django.urls import include, path, re_path
+
+from platforms.sandbox import views, wechat_views, wechatpay_views
+
+wechat = [
+    # Control endpoints: the shopper's phone.
+    path("login-code/", views.LoginCodeView.as_view(), name="sandbox-wechat-login-code"),
+    path("phone-code/", views.PhoneCodeView.as_view(), name="sandbox-wechat-phone-code"),
+    path("expire-tokens/", views.ExpireTokensView.as_view(), name="sandbox-wechat-expire-tokens"),
+    # WeChat's own paths.
+    path("cgi-bin/token", wechat_views.token),
+    path("cgi-bin/stable_token", wechat_views.stable_token),
+    path("sns/jscode2session", wechat_views.jscode2session),
+    path("wxa/business/getuserphonenumber", wechat_views.getuserphonenumber),
+    path("wxa/msg_sec_check", wechat_views.msg_sec_check),
+    path("wxa/media_check_async", wechat_views.media_check_async),
+    path("wxa/getuserriskrank", wechat_views.getuserriskrank),
+    path("wxa/getwxacodeunlimit", wechat_views.getwxacodeunlimit),
+    path("wxa/generate_urllink", wechat_views.generate_urllink),
+    path("cgi-bin/message/subscribe/send", wechat_views.subscribe_send),
+    path("wxa/sec/order/upload_shipping_info", wechat_views.upload_shipping_info),
+    path("wxa/search/wxaapi_submitpages", wechat_views.submitpages),
+]
+
+wechatpay = [
+    path("complete/", views.WeChatPayCompleteView.as_view(), name="sandbox-wechatpay-complete"),
+    path("v3/pay/transactions/jsapi", wechatpay_views.jsapi),
+    path("v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", wechatpay_views.close_trade),
+    path("v3/pay/transactions/out-trade-no/<str:out_trade_no>", wechatpay_views.query_trade),
+    path("v3/refund/domestic/refunds", wechatpay_views.refunds),
+    re_path(r"^v3/refund/domestic/refunds/(?P<out_refund_no>[\w\-|*@]+)$", wechatpay_views.query_refund),
+    path("v3/certificates", wechatpay_views.certificates),
+    path("v3/bill/tradebill", wechatpay_views.tradebill),
+    path("v3/billdownload/file", wechatpay_views.billdownload),
+]
+
+urlpatterns = [
+    path("", views.index, name="sandbox-index"),
+    path("faults/", views.FaultsView.as_view(), name="sandbox-faults"),
+    path("deliveries/flush/", views.FlushDeliveriesView.as_view(), name="sandbox-deliveries-flush"),
+    path("wechat/", include(wechat)),
+    path("wechatpay/", include(wechatpay)),
+]
+
+# The other halves' sandbox endpoints, when their modules are in place.
+if importlib.util.find_spec("platforms.sandbox.alipay_urls"):
+    urlpatterns.append(path("", include("platforms.sandbox.alipay_urls")))
+if importlib.util.find_spec("platforms.sandbox.tracking_urls"):
+    urlpatterns.append(path("tracking/", include("platforms.sandbox.tracking_urls")))

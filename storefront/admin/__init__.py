@@ -1,3 +1,9 @@
 """Django admin of the storefront: members and staff, stores. One module per concern."""
 
-from . import members, stores  # noqa: F401
+from . import (  # noqa: F401
+    catalog,
+    members,
+    orders,
+    payments,  # noqa: F401
+    stores,
+)

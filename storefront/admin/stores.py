@@ -1,11 +1,21 @@
+"""Django admin of the offline stores: a marketer adds a store with its weekly hours,
+holiday exceptions and photos on one page, and sees which stores are open right now."""
+
+import datetime as dt
+
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from storefront.models import Store, StoreHours, StoreHoursException, StorePhoto
+from storefront.selectors.stores import EXCEPTIONS_AHEAD_DAYS, is_open, stores_now
 
 
 class StoreHoursInline(admin.TabularInline):
     model = StoreHours
     extra = 0
+    verbose_name_plural = _("opening hours (a row closing before it opens ends after midnight)")
 
 
 class StoreHoursExceptionInline(admin.TabularInline):
@@ -16,12 +26,36 @@ class StoreHoursExceptionInline(admin.TabularInline):
 class StorePhotoInline(admin.TabularInline):
     model = StorePhoto
     extra = 0
+    fields = ("preview", "image", "caption", "position")
+    readonly_fields = ("preview",)
+
+    @admin.display(description=_("preview"))
+    def preview(self, photo):
+        if not photo.pk or not photo.image:
+            return "-"
+        from sorl.thumbnail import get_thumbnail
+
+        thumb = get_thumbnail(photo.image, "120x120", crop="center")
+        return format_html('<img src="{}" width="60" height="60" alt="">', thumb.url)
 
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "city", "district", "phone", "offers_pickup", "is_active")
+    list_display = ("code", "name", "city", "district", "phone", "offers_pickup", "is_active", "open_now")
     list_filter = ("city", "offers_pickup", "is_active")
     search_fields = ("code", "name", "address", "phone")
     filter_horizontal = ("staff",)
     inlines = [StoreHoursInline, StoreHoursExceptionInline, StorePhotoInline]
+
+    def get_queryset(self, request):
+        today = stores_now().date()
+        upcoming = StoreHoursException.objects.filter(
+            date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=EXCEPTIONS_AHEAD_DAYS)
+        )
+        return super().get_queryset(request).prefetch_related(
+            "hours", Prefetch("exceptions", queryset=upcoming, to_attr="upcoming_exceptions")
+        )
+
+    @admin.display(description=_("open now"), boolean=True)
+    def open_now(self, store):
+        return is_open(store, stores_now())

@@ -1,0 +1,23 @@
+"""Counts the SQL queries of each request (all middleware included) and reports them in
+the X-Bench-Queries response header, read by bench/driver.py. Only in the benchmark's
+settings."""
+
+from django.db import connections
+
+
+class QueryCountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connections["default"].execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Bench-Queries"] = str(count)
+        return response

@@ -1,0 +1,513 @@
+"""`make bench`: the kit against django-oscar-api and against a trivial DRF endpoint,
+measured side by side in one run on this machine. See bench/README.md.
+
+Steps: PostgreSQL (started here when no server answers), a fresh `kit_bench` database with
+1,000 products x 5 SKUs x 3 images, Redis for the cache when redis-server exists, gunicorn
+serving the kit and the peer on loopback, the scenarios driven by bench/driver.py, results
+written to bench/results/latest.{md,json} and printed."""
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.driver import Request, drive, get, post_json  # noqa: E402
+
+ENV = {}  # "kit" -> the kit server's environment, for the in-process helpers
+
+WORK = ROOT / "bench" / ".work"
+RESULTS = ROOT / "bench" / "results"
+VENV = WORK / "venv"
+PY = VENV / "bin" / "python"
+KIT_PORT, PEER_PORT = 8101, 8102
+HOST = "127.0.0.1"
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+SECRET = "bench-" + "s3cr3t" * 10
+LOCAL_DATABASE = "postgres://kit:kit@127.0.0.1:5432/kit_bench"
+
+# Members (by index into the token list) each write scenario uses, so that no scenario
+# finds another's basket or order: kit basket adds, then checkout of those baskets, whose
+# orders are then paid by notification; the flash-sale buyers; the peer's basket adds.
+KIT_MEMBERS = range(0, 600)
+FLASH_MEMBERS = range(600, 1100)
+PEER_MEMBERS = range(1100, 1700)
+MEMBERS = 1700
+ADDS = 1000  # timed add-to-basket requests per server
+ORDERS = 400  # timed checkouts (plus a warm-up of WARMUP_ORDERS)
+WARMUP_ORDERS = 50
+FLASH_BUYERS, FLASH_UNITS = 500, 100
+
+TARGETS = {  # scenario -> (least kit / oscar-api, least kit / ceiling)
+    "product list (page of 20)": (3.0, 0.5),
+    "product detail": (3.0, 0.5),
+    "add to basket": (2.0, None),
+}
+
+
+def sh(*args, **kwargs):
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run(args, check=True, **kwargs)
+
+
+def ensure_venv():
+    """`make bench` builds the virtualenv; this covers running bench/run.py by hand."""
+    stamp = VENV / ".installed"
+    if stamp.exists():
+        return
+    if not PY.exists():
+        sh(sys.executable, "-m", "venv", str(VENV))
+    sh(str(PY), "-m", "pip", "install", "--quiet", "-r", str(ROOT / "bench" / "requirements.txt"))
+    stamp.touch()
+
+
+def _can_connect(url):
+    check = "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()"
+    return subprocess.run([str(PY), "-c", check, url], capture_output=True).returncode == 0
+
+
+def ensure_database():
+    """A fresh kit_bench database: on the server of DATABASE_URL when set, else on the local
+    PostgreSQL (role kit/kit), installing and starting PostgreSQL when none answers."""
+    server_url = os.environ.get("DATABASE_URL") or LOCAL_DATABASE
+    if not server_url.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL server: the benchmark measures row locks for real.")
+    parts = urlsplit(server_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    bench_url = urlunsplit(parts._replace(path="/kit_bench"))
+    if not _can_connect(admin_url):
+        if os.environ.get("DATABASE_URL"):
+            raise SystemExit(f"cannot connect to the PostgreSQL server of DATABASE_URL ({parts.hostname})")
+        if not shutil.which("pg_ctlcluster"):
+            sh("apt-get", "update", "-qq")
+            sh("apt-get", "install", "-y", "-qq", "postgresql")
+        subprocess.run(["service", "postgresql", "start"], check=False)
+        for _ in range(30):
+            create_role = "psql -q -c \"CREATE ROLE kit LOGIN SUPERUSER PASSWORD 'kit'\""
+            subprocess.run(["su", "postgres", "-c", create_role], check=False, capture_output=True)
+            if _can_connect(admin_url):
+                break
+            time.sleep(1)
+        else:
+            raise SystemExit("PostgreSQL did not start")
+    template = f"kit_bench_migrated_{migrations_fingerprint()}"
+    recreate = (
+        "import sys, psycopg\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+        "    c.execute('DROP DATABASE IF EXISTS kit_bench WITH (FORCE)')\n"
+        "    known = c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [sys.argv[2]]).fetchone()\n"
+        "    c.execute('CREATE DATABASE kit_bench' + (' TEMPLATE ' + sys.argv[2] if known else ''))\n"
+        "    print('template' if known else 'empty')\n"
+    )
+    out = subprocess.run([str(PY), "-c", recreate, admin_url, template], check=True, capture_output=True, text=True)
+    return bench_url, admin_url, template, out.stdout.strip() == "empty"
+
+
+def migrations_fingerprint():
+    """What the migrated schema depends on: the kit's migrations and the pinned packages."""
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
+    for path in sorted(ROOT.glob("*/migrations/*.py")) + sorted(ROOT.glob("*/*/migrations/*.py")):
+        if ".work" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def migrate(env, admin_url, template):
+    """Migrates the fresh database, then keeps it as the template of the next runs (Oscar's
+    and the kit's migrations take over a minute; the template is remade when they change)."""
+    started = time.monotonic()
+    sh(str(PY), "-m", "bench.prepare", "--migrate", cwd=ROOT, env=env)
+    keep = (
+        "import sys, psycopg\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+        "    old = c.execute(\"SELECT datname FROM pg_database WHERE datname LIKE 'kit_bench_migrated_%%'\").fetchall()\n"
+        "    for (name,) in old:\n"
+        "        c.execute('DROP DATABASE ' + name + ' WITH (FORCE)')\n"
+        "    c.execute('CREATE DATABASE ' + sys.argv[2] + ' TEMPLATE kit_bench')\n"
+    )
+    sh(str(PY), "-c", keep, admin_url, template)
+    print(f"migrated in {time.monotonic() - started:.0f} s (kept as the template {template})", flush=True)
+
+
+def start_redis():
+    """A private Redis on a unix socket (no port) for the cache, as in production; None
+    when redis-server is not installed (the file cache in bench/.work/cache is used then)."""
+    if os.environ.get("REDIS_URL"):
+        return None, os.environ["REDIS_URL"]
+    binary = shutil.which("redis-server")
+    if not binary:
+        return None, ""
+    socket = WORK / "redis.sock"
+    process = subprocess.Popen(
+        [binary, "--port", "0", "--unixsocket", str(socket), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, start_new_session=True,
+    )
+    for _ in range(50):
+        if socket.exists():
+            return process, f"unix://{socket}"
+        time.sleep(0.1)
+    stop(process)
+    return None, ""
+
+
+def server_env(database_url, redis_url, settings):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE=settings, DATABASE_URL=database_url, SECRET_KEY=SECRET,
+        MEDIA_ROOT=str(WORK / "media"), SANDBOX_DIR=str(WORK / "sandbox"),
+        SITE_URL=f"http://{HOST}:{KIT_PORT}", CONN_MAX_AGE="600",
+        REDIS_URL=redis_url, CELERY_BROKER_URL="memory://", CELERY_TASK_ALWAYS_EAGER="true",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def start_server(env, port):
+    process = subprocess.Popen(
+        [str(VENV / "bin" / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
+         "--backlog", "2048", "--timeout", "120", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2)  # noqa: S310  loopback only
+            return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"server on port {port} exited") from None
+            time.sleep(0.5)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def stop(process):
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def in_process(env, module, *args, data=None):
+    """Runs a bench module with a server's settings; returns its last stdout line as JSON."""
+    out = subprocess.run(
+        [str(PY), "-m", module, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True,
+        input=None if data is None else json.dumps(data),
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{module} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def show(result):
+    summary = result.summary()
+    queries = "" if summary["queries"] is None else f"  queries {summary['queries']}"
+    print(
+        f"{result.name:42s} {result.rps:8.1f} req/s  p50 {result.percentile(50):7.1f} ms  "
+        f"p95 {result.percentile(95):7.1f} ms  errors {result.errors}{queries}",
+        flush=True,
+    )
+    for sample in result.error_samples[:2]:
+        print(f"    error sample: {sample}", flush=True)
+
+
+def measure(name, port, make, total=REQUESTS, concurrency=CONCURRENCY, ok=(200, 201, 204), warmup=None, **kwargs):
+    """A warm-up (requests make(total) .. make(total + warmup - 1), so write scenarios use
+    members of their own), then the timed run of make(0) .. make(total - 1)."""
+    warmup = min(200, total) if warmup is None else warmup
+    if warmup:
+        drive(name + " (warm-up)", HOST, port, lambda i: make(total + i), warmup, concurrency, ok)
+    result = drive(name, HOST, port, make, total, concurrency, ok, **kwargs)
+    show(result)
+    return result
+
+
+def main():
+    started = time.time()
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    ensure_venv()
+    database_url, admin_url, template, needs_migrate = ensure_database()
+    redis, redis_url = start_redis()
+    kit = peer = None
+    try:
+        kit_env = ENV["kit"] = server_env(database_url, redis_url, "bench.settings")
+        peer_env = server_env(database_url, redis_url, "bench.peer_settings")
+        if needs_migrate:
+            migrate(kit_env, admin_url, template)
+        shutil.rmtree(WORK / "media", ignore_errors=True)
+        shutil.rmtree(WORK / "cache", ignore_errors=True)
+        fixture_path = WORK / "fixture.json"
+        sh(str(PY), "-m", "bench.prepare", str(fixture_path), str(MEMBERS), cwd=ROOT, env=kit_env)
+        data = json.loads(fixture_path.read_text())
+        print(f"prepared in {time.time() - started:.0f} s", flush=True)
+
+        kit = start_server(kit_env, KIT_PORT)
+        peer = start_server(peer_env, PEER_PORT)
+        rows = scenarios(data)
+    finally:
+        stop(kit)
+        stop(peer)
+        stop(redis)
+
+    machine = {
+        "cores": os.cpu_count(), "memory_gib": memory_gib(), "cpu": cpu_model(),
+        "python": platform.python_version(), "platform": platform.platform(),
+    }
+    report = {
+        "machine": machine,
+        "settings": {"workers": WORKERS, "requests": REQUESTS, "concurrency": CONCURRENCY,
+                     "cache": "redis" if redis_url else "file", "catalog": data["loaded"]},
+        "scenarios": rows, "targets": targets(rows),
+        "duration_s": round(time.time() - started, 1), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(report))
+    print()
+    print(markdown(report))
+
+
+def scenarios(data):
+    parents, skus, tokens = data["parents"], data["skus"], data["tokens"]
+    rows = []
+    ceiling = measure("ceiling (trivial DRF endpoint)", KIT_PORT, lambda i: get("/bench/ceiling/")).summary()
+
+    def add(name, kit_result, peer_result=None):
+        entry = {"scenario": name, "kit": kit_result.summary(), "ceiling": ceiling}
+        if peer_result is not None:
+            entry["oscar_api"] = peer_result.summary()
+            entry["kit_vs_oscar_api"] = round(kit_result.rps / peer_result.rps, 2) if peer_result.rps else None
+        entry["kit_vs_ceiling"] = round(kit_result.rps / ceiling["rps"], 2) if ceiling["rps"] else None
+        rows.append(entry)
+        return entry
+
+    pages = len(parents) // 20
+    words = ["乌龙", "龙井", "拿铁", "普洱", "送礼", "桂花"]
+    reads = [
+        ("product list (page of 20)", lambda i: get(f"/api/v1/products/?page={1 + i % pages}&page_size=20"),
+         lambda i: get(f"/api/products/?structure=parent&page={1 + i % pages}")),
+        ("product detail", lambda i: get(f"/api/v1/products/{parents[i % len(parents)]}/"),
+         lambda i: get(f"/api/products/{parents[i % len(parents)]}/")),
+        ("keyword search", lambda i: get(f"/api/v1/products/?q={words[i % len(words)]}&page={1 + i // len(words) % 3}"),
+         None),
+    ]
+    for name, kit_make, peer_make in reads:
+        kit_result = measure(f"kit: {name}", KIT_PORT, kit_make)
+        peer_result = measure(f"oscar-api: {name}", PEER_PORT, peer_make) if peer_make else None
+        add(name, kit_result, peer_result)
+
+    # 4. add to basket: each request another member and another SKU. Both servers take
+    # the same bearer tokens (members of their own) and the same product ids.
+    def kit_add(i):
+        return post_json("/api/v1/basket/lines/", {"sku": skus[i % len(skus)], "quantity": 1},
+                         auth(tokens[KIT_MEMBERS[i % len(KIT_MEMBERS)]]))
+
+    def peer_add(i):
+        url = f"http://{HOST}:{PEER_PORT}/api/products/{skus[i % len(skus)]}/"
+        return post_json("/api/basket/add-product/", {"url": url, "quantity": 1},
+                         auth(tokens[PEER_MEMBERS[i % len(PEER_MEMBERS)]]))
+
+    kit_result = measure("kit: add to basket", KIT_PORT, kit_add, total=ADDS)
+    peer_result = measure("oscar-api: add to basket", PEER_PORT, peer_add, total=ADDS)
+    add("add to basket", kit_result, peer_result)
+
+    # 5. place order: member i checks out the basket filled above, picking up in store.
+    body = {"store_id": data["store_id"], "payment_method": "wechat"}
+
+    def place(i):
+        return post_json("/api/v1/checkout/", body, {**auth(tokens[KIT_MEMBERS[i]]), "Idempotency-Key": uuid.uuid4().hex})
+
+    placed = measure("kit: checkout place-order", KIT_PORT, place, total=ORDERS, warmup=WARMUP_ORDERS, keep_bodies=True)
+    add("checkout place-order", placed)
+    orders = [
+        (json.loads(payload)["number"], tokens[KIT_MEMBERS[index]])
+        for index, (status, payload) in sorted(placed.bodies.items())
+        if status == 201
+    ]
+    notified, check = notifications_scenario(orders)
+    add("payment notifications (10% duplicates)", notified)["kit"]["check"] = check
+    rows.append(flash_sale(data, tokens, ceiling))
+    return rows
+
+
+def notifications_scenario(orders):
+    """6. WeChat Pay notifications for the orders placed above, 10% of them twice.
+    Setup (not timed): each order's prepay through the kit's pay endpoint, then the payer
+    pays in the sandbox. Timed: the signed, encrypted notifications POSTed to
+    notify/wechatpay/. Every one must be acknowledged (2xx) and each order paid once."""
+    prepays = drive(
+        "notify: prepays (setup)", HOST, KIT_PORT,
+        lambda i: post_json(f"/api/v1/orders/{orders[i][0]}/pay/", {"provider": "wechat"}, auth(orders[i][1])),
+        len(orders), CONCURRENCY, ok=(200,),
+    )
+    if prepays.errors:
+        print(f"    prepay errors: {prepays.errors}, e.g. {prepays.error_samples[:2]}", flush=True)
+    numbers = [number for number, _ in orders]
+    notes = in_process(ENV["kit"], "bench.notifications", data={"numbers": numbers, "duplicates": 0.1})
+    result = drive(
+        "kit: payment notifications (10% duplicates)", HOST, KIT_PORT,
+        lambda i: Request("POST", "/api/v1/notify/wechatpay/", notes[i]["headers"], notes[i]["body"].encode()),
+        len(notes), CONCURRENCY, ok=(200, 204),
+    )
+    show(result)
+    check = in_process(ENV["kit"], "bench.verify", "payments", data=numbers)
+    check["notifications"] = len(notes)
+    check["duplicates_sent"] = sum(1 for note in notes if note["duplicate"])
+    check["ok"] = result.errors == 0 and check["paid_once"] == len(numbers) and check["paid_more_than_once"] == 0
+    print(f"    check: {check}", flush=True)
+    return result, check
+
+
+def flash_sale(data, tokens, ceiling):
+    """7. 500 buyers, 100 units: every buyer has the flash SKU in the basket (setup), then
+    all place their orders at once, one connection each. Exactly 100 orders; every other
+    answer is 409 out_of_stock; the time to sell out is when the 100th order was answered."""
+    sku = data["flash_sku"]
+    buyers = [tokens[m] for m in FLASH_MEMBERS][:FLASH_BUYERS]
+    filled = drive(
+        "flash: fill baskets (setup)", HOST, KIT_PORT,
+        lambda i: post_json("/api/v1/basket/lines/", {"sku": sku, "quantity": 1}, auth(buyers[i])),
+        len(buyers), CONCURRENCY,
+    )
+    if filled.errors:
+        print(f"    basket errors: {filled.errors}, e.g. {filled.error_samples[:2]}", flush=True)
+    body = {"store_id": data["store_id"], "payment_method": "wechat"}
+    result = drive(
+        "kit: flash sale", HOST, KIT_PORT,
+        lambda i: post_json("/api/v1/checkout/", body, {**auth(buyers[i]), "Idempotency-Key": uuid.uuid4().hex}),
+        len(buyers), len(buyers), ok=(201, 409), keep_bodies=True,
+    )
+    show(result)
+    summary = result.summary()
+    # A 409 counts only when it is out_of_stock; any other code is an error.
+    other_conflicts = [
+        payload for status, payload in result.bodies.values()
+        if status == 409 and json.loads(payload).get("error", {}).get("code") != "out_of_stock"
+    ]
+    summary["errors"] += len(other_conflicts)
+    summary["error_samples"] += [{"status": 409, "body": p[:300].decode("utf-8", "replace")} for p in other_conflicts[:3]]
+    sold = sorted(t for t, status in result.finished if status == 201)
+    summary["orders_created"] = len(sold)
+    summary["out_of_stock"] = result.statuses.get("409", 0) - len(other_conflicts)
+    summary["time_to_sell_out_s"] = round(sold[FLASH_UNITS - 1], 3) if len(sold) >= FLASH_UNITS else None
+    check = in_process(ENV["kit"], "bench.verify", "flash", sku)
+    check["ok"] = (
+        summary["orders_created"] == FLASH_UNITS and summary["out_of_stock"] == len(buyers) - FLASH_UNITS
+        and summary["errors"] == 0 and check["orders"] == FLASH_UNITS and check["num_allocated"] == FLASH_UNITS
+    )
+    summary["check"] = check
+    print(
+        f"    flash sale: {summary['orders_created']} orders, {summary['out_of_stock']} out of stock, "
+        f"errors {summary['errors']}, sold out in {summary['time_to_sell_out_s']} s; check {check}",
+        flush=True,
+    )
+    return {"scenario": f"flash sale ({len(buyers)} buyers, {FLASH_UNITS} units)", "kit": summary, "ceiling": ceiling,
+            "kit_vs_ceiling": round(result.rps / ceiling["rps"], 2) if ceiling["rps"] else None}
+
+
+def targets(rows):
+    """Each target of the issue, met or not, with the figure measured."""
+    found = []
+    for entry in rows:
+        name = entry["scenario"]
+        if name in TARGETS:
+            least_peer, least_ceiling = TARGETS[name]
+            ratio = entry.get("kit_vs_oscar_api")
+            found.append({"target": f"{name}: kit / oscar-api >= {least_peer}", "measured": ratio,
+                          "met": ratio is not None and ratio >= least_peer})
+            if least_ceiling is not None:
+                ratio = entry.get("kit_vs_ceiling")
+                found.append({"target": f"{name}: kit / ceiling >= {least_ceiling}", "measured": ratio,
+                              "met": ratio is not None and ratio >= least_ceiling})
+    errors = sum(entry["kit"]["errors"] for entry in rows)
+    found.append({"target": "0 errors in every kit scenario", "measured": errors, "met": errors == 0})
+    for entry in rows:
+        check = entry["kit"].get("check")
+        if check is not None:
+            found.append({"target": f"{entry['scenario']}: database check", "measured": check, "met": check["ok"]})
+    return found
+
+
+def memory_gib():
+    try:
+        with open("/proc/meminfo") as handle:
+            kib = int(handle.readline().split()[1])
+        return round(kib / 1024 / 1024, 1)
+    except OSError:
+        return None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _cell(value):
+    return "" if value is None else str(value)
+
+
+def markdown(report):
+    machine, settings = report["machine"], report["settings"]
+    lines = [
+        f"Benchmark run {report['date']} on {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB, "
+        f"Python {machine['python']}; {settings['workers']} gunicorn workers per server, "
+        f"{settings['concurrency']} concurrent clients, {settings['requests']} requests per read scenario, "
+        f"{settings['cache']} cache; took {report['duration_s']} s.",
+        "",
+        "| scenario | kit req/s | kit p50 / p95 ms | kit queries | kit errors | oscar-api req/s | oscar-api p50 / p95 ms "
+        "| oscar-api queries | kit / oscar-api | kit / ceiling |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for entry in report["scenarios"]:
+        kit, peer = entry["kit"], entry.get("oscar_api")
+        name = entry["scenario"]
+        if "orders_created" in kit:
+            name += (f": {kit['orders_created']} orders, {kit['out_of_stock']} out_of_stock, "
+                     f"sold out in {kit['time_to_sell_out_s']} s")
+        peer_cells = ["", "", ""]
+        if peer:
+            peer_cells = [str(peer["rps"]), f"{peer['p50_ms']} / {peer['p95_ms']}", _cell(peer.get("queries"))]
+        lines.append(
+            f"| {name} | {kit['rps']} | {kit['p50_ms']} / {kit['p95_ms']} | {_cell(kit.get('queries'))} | {kit['errors']} | "
+            f"{' | '.join(peer_cells)} | {_cell(entry.get('kit_vs_oscar_api'))} | {_cell(entry.get('kit_vs_ceiling'))} |"
+        )
+    ceiling = report["scenarios"][0]["ceiling"] if report["scenarios"] else None
+    if ceiling:
+        lines.append(
+            f"\nCeiling (trivial DRF endpoint, same server and settings): {ceiling['rps']} req/s, "
+            f"p50 {ceiling['p50_ms']} ms, p95 {ceiling['p95_ms']} ms, {ceiling['queries']} queries."
+        )
+    lines += ["", "| target | measured | met |", "| --- | --- | --- |"]
+    for target in report["targets"]:
+        measured = target["measured"]
+        if isinstance(measured, dict):
+            measured = ", ".join(f"{key} {value}" for key, value in measured.items() if key != "ok")
+        lines.append(f"| {target['target']} | {measured} | {'yes' if target['met'] else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

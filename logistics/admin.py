@@ -1,0 +1,475 @@
+"""Operations admin of logistics.
+
+- "Orders to ship": paid orders not fully shipped, oldest payment first, those past the
+  shipping promise (SHIPPING_PROMISE_HOURS) in red; each order opens with its parcels and
+  WeChat uploads, and a "Ship" page to send all or chosen lines and quantities.
+- "Shipments": every parcel with its timeline, plus the CSV/Excel import of order number,
+  carrier and tracking number (django-import-export: preview, per-row errors, all or nothing).
+- "Parcels needing attention": in exception or without movement for TRACKING_STALE_DAYS.
+- "WeChat shipping uploads" and their failures, with a retry action.
+- "Carriers": codes, WeChat ids, tracking number formats.
+"""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from oscar.apps.order.models import Order
+
+from config.errors import KitError
+
+from . import selectors, services
+from .models import (
+    Carrier,
+    FailedWechatShippingUpload,
+    OrderToShip,
+    ParcelNeedingAttention,
+    Shipment,
+    ShipmentLine,
+    TrackingEvent,
+    WechatShippingUpload,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- carriers -------------------------------------------------------------------------------
+class CarrierForm(forms.ModelForm):
+    class Meta:
+        model = Carrier
+        fields = ["code", "name", "wechat_company_id", "tracking_code", "number_pattern", "number_example", "needs_phone", "is_active", "position"]
+
+    def clean(self):
+        cleaned = super().clean()
+        pattern, example = cleaned.get("number_pattern"), cleaned.get("number_example")
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.add_error("number_pattern", str(exc))
+                return cleaned
+            if example and not re.fullmatch(pattern, example):
+                self.add_error("number_example", _("The example does not match the format."))
+        return cleaned
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "wechat_company_id", "tracking_code", "number_pattern", "number_example", "is_active")
+    list_editable = ("is_active",)
+    search_fields = ("code", "name")
+    form = CarrierForm
+
+
+# --- shipments and the CSV/Excel import -----------------------------------------------------------
+HEADER_ALIASES = {
+    "order_number": "order_number", "order": "order_number", "number": "order_number", "订单号": "order_number",
+    "carrier": "carrier", "快递公司": "carrier", "courier": "carrier",
+    "tracking_number": "tracking_number", "tracking": "tracking_number", "快递单号": "tracking_number",
+    "运单号": "tracking_number",
+}
+
+
+class ShipmentImportResource(resources.ModelResource):
+    """One row = one parcel with everything of the order not shipped yet. A row is checked by
+    the same service that ships from the admin; its error is shown on the row; any error
+    rolls the whole file back."""
+
+    order_number = fields.Field(column_name="order_number", attribute="import_order_number")
+    carrier = fields.Field(column_name="carrier", attribute="import_carrier")
+    tracking_number = fields.Field(column_name="tracking_number", attribute="import_tracking_number")
+
+    class Meta:
+        model = Shipment
+        fields = ("order_number", "carrier", "tracking_number")
+        import_id_fields = ()
+        force_init_instance = True
+        use_transactions = True
+        clean_model_instances = False
+        skip_diff = False
+
+    def before_import(self, dataset, **kwargs):
+        headers = []
+        for header in dataset.headers or []:
+            key = str(header or "").strip().lower().replace(" ", "_")
+            headers.append(HEADER_ALIASES.get(key, key))
+        missing = {"order_number", "carrier", "tracking_number"} - set(headers)
+        if missing:
+            raise ValidationError(f"Missing columns: {', '.join(sorted(missing))} (order_number, carrier, tracking_number)")
+        dataset.headers = headers
+
+    def import_instance(self, instance, row, **kwargs):
+        instance.import_order_number = str(row.get("order_number") or "").strip()
+        instance.import_carrier = str(row.get("carrier") or "").strip()
+        instance.import_tracking_number = str(row.get("tracking_number") or "").strip()
+        if not instance.import_order_number:
+            raise ValidationError({"order_number": "required"})
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        order = Order.objects.filter(number=instance.import_order_number).first()
+        if order is None:
+            raise ValidationError({"order_number": f"Unknown order {instance.import_order_number}."})
+        try:
+            shipment = services.ship_order(
+                order=order, carrier=instance.import_carrier, tracking_number=instance.import_tracking_number,
+                actor=kwargs.get("user"), source=Shipment.Source.IMPORT,
+            )
+        except KitError as exc:
+            field = next(iter(exc.fields), None)
+            raise ValidationError({field: exc.message} if field in ("carrier", "tracking_number") else exc.message)
+        instance.pk = shipment.pk
+        instance.order = shipment.order
+        instance.carrier = shipment.carrier
+        instance.tracking_number = shipment.tracking_number
+
+
+class ShipmentLineInline(ReadOnlyInline):
+    model = ShipmentLine
+    fields = ("line", "quantity")
+    readonly_fields = fields
+
+
+class TrackingEventInline(ReadOnlyInline):
+    model = TrackingEvent
+    fields = ("happened_at", "status", "text", "place", "source")
+    readonly_fields = fields
+    ordering = ("-happened_at",)
+
+
+class WechatUploadStateFilter(admin.SimpleListFilter):
+    title = _("WeChat upload")
+    parameter_name = "wechat_upload"
+
+    def lookups(self, request, model_admin):
+        return WechatShippingUpload.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(wechat_upload__state=self.value())
+        return queryset
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(ImportMixin, admin.ModelAdmin):
+    resource_classes = [ShipmentImportResource]
+    formats = [CSV, XLSX]
+    list_display = ("tracking_number", "carrier", "order_link", "status", "shipped_at", "last_event_at", "delivered_at", "source")
+    list_filter = ("carrier", "status", "source", WechatUploadStateFilter)
+    search_fields = ("tracking_number", "order__number")
+    list_select_related = ("carrier", "order")
+    date_hierarchy = "shipped_at"
+    readonly_fields = (
+        "order", "carrier", "tracking_number", "status", "shipped_at", "shipped_by", "source", "completes_order",
+        "delivered_at", "last_event_at", "last_checked_at", "subscribed_at", "subscribe_error",
+    )
+    fields = readonly_fields
+    inlines = [ShipmentLineInline, TrackingEventInline]
+    actions = ["poll_now"]
+
+    def has_add_permission(self, request):
+        return False  # shipping goes through "Orders to ship" (or the import)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("logistics.ship_orders")
+
+    def get_import_data_kwargs(self, **kwargs):
+        data_kwargs = super().get_import_data_kwargs(**kwargs)
+        # The confirmed import is all or nothing too, even if an order changed since the preview.
+        data_kwargs["rollback_on_validation_errors"] = True
+        return data_kwargs
+
+    def process_result(self, result, request):
+        if result.has_validation_errors() or result.has_errors():
+            rows = ", ".join(str(row.number) for row in result.invalid_rows) or "?"
+            self.message_user(
+                request, _("Nothing was imported: rows %(rows)s changed since the preview. Import the file again.")
+                % {"rows": rows}, messages.ERROR,
+            )
+            return redirect(reverse("admin:logistics_shipment_import"))
+        return super().process_result(result, request)
+
+    def generate_log_entries(self, result, request):
+        return None  # the order's own timeline records each shipment
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_link(self, obj):
+        url = reverse("admin:logistics_ordertoship_change", args=[obj.order_id])
+        return format_html('<a href="{}">{}</a>', url, obj.order.number)
+
+    @admin.action(description=_("Ask the tracking provider now"))
+    def poll_now(self, request, queryset):
+        found = 0
+        for shipment in queryset:
+            try:
+                found += services.poll_tracking(shipment_id=shipment.pk)
+            except Exception as exc:  # one parcel's provider error must not hide the others
+                self.message_user(request, f"{shipment}: {exc}", messages.WARNING)
+        self.message_user(request, _("%(count)d new tracking events.") % {"count": found})
+
+
+# --- to ship ------------------------------------------------------------------------------------
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("shipping promise")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Past the promise")), ("no", _("Within the promise"))]
+
+    def queryset(self, request, queryset):
+        deadline = selectors.promise_deadline()
+        if self.value() == "yes":
+            return queryset.filter(paid_time__lt=deadline)
+        if self.value() == "no":
+            return queryset.filter(paid_time__gte=deadline)
+        return queryset
+
+
+class ShipmentInline(ReadOnlyInline):
+    """The order's parcels (other order screens may use it too)."""
+
+    model = Shipment
+    fields = ("carrier", "tracking_number", "status", "shipped_at", "last_event_at", "delivered_at", "items")
+    readonly_fields = fields
+    show_change_link = True
+
+    @admin.display(description=_("items"))
+    def items(self, obj):
+        return ", ".join(f"{sl.line.title} × {sl.quantity}" for sl in obj.lines.select_related("line"))
+
+
+class WechatShippingUploadInline(ReadOnlyInline):
+    """The order's WeChat shipping uploads: state, attempts, the platform's error."""
+
+    model = WechatShippingUpload
+    fields = ("shipment", "logistics_type", "state", "attempts", "error_code", "error", "next_attempt_at", "uploaded_at")
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(OrderToShip)
+class OrderToShipAdmin(admin.ModelAdmin):
+    list_display = ("number", "paid", "promise", "customer", "status", "fulfilment", "store", "wechat_upload", "ship_link")
+    list_filter = ("status", OverdueFilter, "info__fulfilment", "info__pickup_store")
+    search_fields = ("number", "user__nickname", "user__phone")
+    list_per_page = 50
+    fields = ("number", "status", "user", "date_placed", "total_incl_tax", "shipping_address")
+    readonly_fields = fields
+    inlines = [ShipmentInline, WechatShippingUploadInline]
+
+    def get_queryset(self, request):
+        return selectors.orders_to_ship(self.model._default_manager.all()).annotate(
+            uploads_failed=Count("wechat_shipping_uploads", filter=Q(wechat_shipping_uploads__state="failed")),
+            uploads_pending=Count("wechat_shipping_uploads", filter=Q(wechat_shipping_uploads__state="pending")),
+        )
+
+    def get_ordering(self, request):
+        return ["paid_time", "pk"]
+
+    def get_object(self, request, object_id, from_field=None):
+        # Opening an order that has meanwhile shipped still works.
+        return OrderToShip.objects.filter(pk=object_id).select_related("user", "shipping_address").first()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("paid"), ordering="paid_time")
+    def paid(self, obj):
+        return timezone.localtime(obj.paid_time).strftime("%Y-%m-%d %H:%M") if obj.paid_time else "-"
+
+    @admin.display(description=_("shipping promise"))
+    def promise(self, obj):
+        if obj.paid_time and obj.paid_time < selectors.promise_deadline():
+            hours = int((timezone.now() - obj.paid_time).total_seconds() // 3600)
+            return format_html('<strong style="color:#ba2121">{}</strong>', _("overdue: paid %(h)d h ago") % {"h": hours})
+        return _("on time")
+
+    @admin.display(description=_("customer"))
+    def customer(self, obj):
+        return str(obj.user) if obj.user_id else "-"
+
+    @admin.display(description=_("fulfilment"))
+    def fulfilment(self, obj):
+        info = getattr(obj, "info", None)
+        return info.get_fulfilment_display() if info else "-"
+
+    @admin.display(description=_("pickup store"))
+    def store(self, obj):
+        info = getattr(obj, "info", None)
+        return info.pickup_store.name if info and info.pickup_store_id else "-"
+
+    @admin.display(description=_("WeChat upload"))
+    def wechat_upload(self, obj):
+        if obj.uploads_failed:
+            return format_html('<span style="color:#ba2121">{}</span>', _("failed"))
+        return _("pending") if obj.uploads_pending else "-"
+
+    @admin.display(description="")
+    def ship_link(self, obj):
+        if selectors.is_pickup(obj):
+            return _("handed over by pickup code")
+        return format_html('<a class="button" href="{}">{}</a>', reverse("admin:logistics_ordertoship_ship", args=[obj.pk]), _("Ship"))
+
+    def get_urls(self):
+        return [
+            path("<int:order_id>/ship/", self.admin_site.admin_view(self.ship_view), name="logistics_ordertoship_ship"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "import_url": reverse("admin:logistics_shipment_import")}
+        return super().changelist_view(request, extra_context)
+
+    def ship_view(self, request, order_id):
+        if not request.user.has_perm("logistics.ship_orders"):
+            raise PermissionDenied
+        order = get_object_or_404(Order.objects.select_related("info", "shipping_address", "user"), pk=order_id)
+        left = selectors.lines_left_to_ship(order)
+        form = ShipForm(request.POST or None, lines=left)
+        if request.method == "POST" and form.is_valid():
+            try:
+                shipment = services.ship_order(
+                    order=order, carrier=form.cleaned_data["carrier"],
+                    tracking_number=form.cleaned_data["tracking_number"], lines=form.quantities(), actor=request.user,
+                )
+            except KitError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("Order %(number)s shipped: %(parcel)s.") % {"number": order.number, "parcel": shipment})
+                return redirect(reverse("admin:logistics_ordertoship_change", args=[order.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Ship order %(number)s") % {"number": order.number},
+            "opts": self.model._meta,
+            "order": order,
+            "form": form,
+            "left": left,
+            "shipments": order.shipments.select_related("carrier").order_by("pk"),
+        }
+        return TemplateResponse(request, "admin/logistics/ship_order.html", context)
+
+
+class ShipForm(forms.Form):
+    carrier = forms.ModelChoiceField(queryset=Carrier.objects.filter(is_active=True), label=_("carrier"))
+    tracking_number = forms.CharField(max_length=40, label=_("tracking number"))
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_fields = []
+        for line, units in lines:
+            name = f"line_{line.pk}"
+            self.fields[name] = forms.IntegerField(
+                min_value=0, max_value=units, initial=units, label=f"{line.title} ({line.partner_sku or line.upc or line.pk})",
+                help_text=_("%(left)d left to ship") % {"left": units},
+            )
+            self.line_fields.append(name)
+
+    def quantities(self) -> dict[int, int]:
+        return {int(name.removeprefix("line_")): self.cleaned_data[name] for name in self.line_fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.line_fields and not any(cleaned.get(name) for name in self.line_fields):
+            raise ValidationError(_("Choose at least one item to ship."))
+        carrier, number = cleaned.get("carrier"), cleaned.get("tracking_number")
+        if carrier and number:
+            try:
+                cleaned["tracking_number"] = services.clean_tracking_number(carrier, number)
+            except KitError as exc:
+                self.add_error("tracking_number", exc.message)
+        return cleaned
+
+
+# --- attention ----------------------------------------------------------------------------------
+@admin.register(ParcelNeedingAttention)
+class ParcelNeedingAttentionAdmin(ShipmentAdmin):
+    list_display = ("tracking_number", "carrier", "order_link", "status", "last_moved", "shipped_at", "latest_event")
+    list_filter = ("carrier", "status")
+    actions = ["poll_now"]
+    date_hierarchy = None
+
+    def get_queryset(self, request):
+        # Not super(): it orders by the annotation before the selector adds it.
+        newest = TrackingEvent.objects.filter(shipment=OuterRef("pk")).order_by("-happened_at", "-id")
+        return selectors.parcels_needing_attention(self.model._default_manager.all()).annotate(
+            latest_text=Subquery(newest.values("text")[:1])
+        )
+
+    def get_ordering(self, request):
+        return ["last_moved_at", "pk"]
+
+    def has_import_permission(self, request):
+        return False
+
+    @admin.display(description=_("last movement"), ordering="last_moved_at")
+    def last_moved(self, obj):
+        days = (timezone.now() - obj.last_moved_at).days
+        return format_html('<span style="color:#ba2121">{}</span>', _("%(days)d days ago") % {"days": days})
+
+    @admin.display(description=_("latest event"))
+    def latest_event(self, obj):
+        return obj.latest_text or _("no scan yet")
+
+
+# --- WeChat uploads -----------------------------------------------------------------------------
+@admin.register(WechatShippingUpload)
+class WechatShippingUploadAdmin(admin.ModelAdmin):
+    list_display = ("order", "shipment", "logistics_type", "state", "attempts", "error_code", "error", "next_attempt_at", "uploaded_at")
+    list_filter = ("state", "logistics_type")
+    search_fields = ("order__number", "shipment__tracking_number", "error")
+    list_select_related = ("order", "shipment__carrier")
+    readonly_fields = (
+        "order", "shipment", "logistics_type", "state", "attempts", "not_before", "next_attempt_at", "error_code",
+        "error", "payload", "uploaded_at", "created_at", "updated_at",
+    )
+    fields = readonly_fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Retry the upload to WeChat"), permissions=["change"])
+    def retry(self, request, queryset):
+        count = 0
+        for upload in queryset.exclude(state=WechatShippingUpload.State.UPLOADED):
+            services.retry_wechat_upload(upload=upload, actor=request.user)
+            count += 1
+        self.message_user(request, _("%(count)d uploads queued again.") % {"count": count})
+
+
+@admin.register(FailedWechatShippingUpload)
+class FailedWechatShippingUploadAdmin(WechatShippingUploadAdmin):
+    """Failures: given up, or still retrying after an error."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(
+            Q(state=WechatShippingUpload.State.FAILED) | (Q(state=WechatShippingUpload.State.PENDING) & ~Q(error_code=""))
+        )
+

@@ -1,0 +1,69 @@
+"""Celery tasks of logistics. Thin: each calls a service. Periodic ones are scheduled in
+config/celery.py's BEAT_SCHEDULE."""
+
+from celery import shared_task
+from django.conf import settings
+
+from platforms.base import PlatformError
+
+
+@shared_task(bind=True, max_retries=6, default_retry_delay=120)
+def subscribe_tracking(self, shipment_id):
+    from logistics import services
+
+    try:
+        services.subscribe_tracking(shipment_id=shipment_id)
+    except PlatformError as exc:
+        if self.request.is_eager:
+            return  # polling covers the parcel
+        raise self.retry(exc=exc, countdown=120 * 2**self.request.retries)
+
+
+@shared_task
+def poll_tracking():
+    """The fallback for parcels whose pushes did not come."""
+    from logistics import services
+
+    return services.poll_stale_shipments()
+
+
+@shared_task(bind=True)
+def upload_shipping_to_wechat(self, upload_id):
+    """One attempt; a retryable failure schedules the next one at the row's next_attempt_at
+    (exponential backoff). The periodic sweep catches any attempt whose message was lost."""
+    from logistics import services
+    from logistics.models import WechatShippingUpload
+
+    upload = services.upload_shipping_to_wechat(upload_id=upload_id)
+    if (
+        upload.state == WechatShippingUpload.State.PENDING
+        and upload.next_attempt_at is not None
+        and not self.request.is_eager
+    ):
+        self.apply_async((upload_id,), eta=upload.next_attempt_at)
+
+
+@shared_task
+def upload_due_shipping_to_wechat():
+    """Every minute: uploads that are due and not sent (first attempts and retries)."""
+    from logistics import services
+
+    for upload_id in services.due_wechat_uploads():
+        services.upload_shipping_to_wechat(upload_id=upload_id)
+
+
+@shared_task
+def send_shipping_notice(order_id, kind):
+    from logistics import services
+
+    services.send_shipping_notice(order_id=order_id, kind=kind)
+
+
+@shared_task
+def push_sandbox_tracking():
+    """Demo only: the sandbox carrier pushes the events that became due (a moving timeline)."""
+    if not settings.PLATFORM_SANDBOX:
+        return 0
+    from platforms.sandbox import tracking
+
+    return tracking.push_due_events()

@@ -1,0 +1,175 @@
+"""The sandbox's control endpoints (they stand in for the shopper's phone and the platforms'
+back offices) and its page for a person at /sandbox/."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import secrets
+
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import NotFound
+from platforms.sandbox import delivery, faults
+from platforms.sandbox.models import (
+    ContentCheck,
+    Delivery,
+    PayTrade,
+    ShippingUpload,
+    SubscribeMessage,
+    WeChatCode,
+    WeChatUser,
+)
+from platforms.sandbox.wechat_views import expire_access_tokens
+from platforms.sandbox.wechatpay_views import pay_trade
+
+
+class SandboxView(APIView):
+    """Control endpoints are open: the sandbox is never mounted in production."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+def _user(openid: str = "", *, unionid: str = "", phone: str = "") -> WeChatUser:
+    user, _ = WeChatUser.objects.get_or_create(
+        openid=openid or "o" + secrets.token_urlsafe(20),
+        defaults={"unionid": unionid, "phone": phone, "session_key": secrets.token_urlsafe(16)},
+    )
+    changes = {name: value for name, value in (("unionid", unionid), ("phone", phone))
+               if value and getattr(user, name) != value}
+    if changes:
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
+    return user
+
+
+def issue_login_code(*, openid: str = "", unionid: str = "", phone: str = "") -> WeChatCode:
+    """A one-time wx.login code for that WeChat user (a new one without openid)."""
+    user = _user(openid, unionid=unionid, phone=phone)
+    return WeChatCode.objects.create(kind=WeChatCode.Kind.LOGIN, code=secrets.token_hex(16), user=user)
+
+
+def issue_phone_code(*, openid: str, phone: str) -> WeChatCode:
+    user = _user(openid, phone=phone)
+    return WeChatCode.objects.create(kind=WeChatCode.Kind.PHONE, code=secrets.token_hex(16), user=user, phone=phone)
+
+
+class LoginCodeIn(serializers.Serializer):
+    openid = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    unionid = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True)
+
+
+class LoginCodeView(SandboxView):
+    @extend_schema(exclude=True)
+    def post(self, request):
+        data = LoginCodeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        code = issue_login_code(**data.validated_data)
+        return Response({"code": code.code, "openid": code.user.openid})
+
+
+class PhoneCodeIn(serializers.Serializer):
+    openid = serializers.CharField(max_length=64)
+    phone = serializers.RegexField(r"^1\d{10}$")
+
+
+class PhoneCodeView(SandboxView):
+    @extend_schema(exclude=True)
+    def post(self, request):
+        data = PhoneCodeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"code": issue_phone_code(**data.validated_data).code})
+
+
+class ExpireTokensView(SandboxView):
+    @extend_schema(exclude=True)
+    def post(self, request):
+        return Response({"revoked": expire_access_tokens()})
+
+
+class CompleteIn(serializers.Serializer):
+    prepay_id = serializers.CharField(max_length=64)
+    result = serializers.ChoiceField(choices=["success", "fail"], default="success")
+
+
+class WeChatPayCompleteView(SandboxView):
+    """The payer confirms (or fails) the payment; the notification goes to the notify_url."""
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        data = CompleteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        trade = PayTrade.objects.filter(prepay_id=data.validated_data["prepay_id"]).first()
+        if trade is None:
+            raise NotFound("No such prepay_id.", code="prepay_not_found")
+        trade = pay_trade(trade, success=data.validated_data["result"] == "success")
+        if request.content_type != "application/json":  # a form of the /sandbox/ page
+            return redirect("sandbox-index")  # the pay buttons of the /sandbox/ page
+        return Response({"out_trade_no": trade.out_trade_no, "trade_state": trade.state,
+                         "transaction_id": trade.transaction_id})
+
+
+class FaultIn(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=["wechat", "wechatpay"])
+    mode = serializers.ChoiceField(choices=faults.MODES)
+    times = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=1)
+
+
+class FaultsView(SandboxView):
+    """GET the active faults, POST one {platform, mode, times (null: until cleared)}, DELETE all."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return Response(faults.active_faults())
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        data = FaultIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        faults.set_fault(**data.validated_data)
+        return Response(faults.active_faults())
+
+    @extend_schema(exclude=True)
+    def delete(self, request):
+        faults.clear_faults()
+        return Response({})
+
+
+class FlushDeliveriesView(SandboxView):
+    """Send the held and delayed notifications now."""
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        sent = delivery.flush()
+        if request.content_type != "application/json":  # a form of the /sandbox/ page
+            return redirect("sandbox-index")
+        return Response({"sent": sent})
+
+
+def index(request):
+    """What the emulated platforms hold, with buttons to pay pending WeChat Pay trades."""
+    context = {
+        "pending": PayTrade.objects.filter(state=PayTrade.State.NOTPAY)[:50],
+        "trades": PayTrade.objects.filter(~Q(state=PayTrade.State.NOTPAY))[:20],
+        "messages": SubscribeMessage.objects.all()[:20],
+        "shipping": ShippingUpload.objects.all()[:20],
+        "checks": ContentCheck.objects.all()[:20],
+        "deliveries": Delivery.objects.all()[:20],
+        "faults": faults.active_faults(),
+        "alipay": None,
+    }
+    # The Alipay half contributes its own overview when it is there.
+    if importlib.util.find_spec("platforms.sandbox.alipay_views"):
+        overview = getattr(importlib.import_module("platforms.sandbox.alipay_views"), "overview", None)
+        if overview is not None:
+            context["alipay"] = overview()
+    return render(request, "sandbox/index.html", context)

@@ -1,0 +1,35 @@
+"""Celery tasks of the platform layer: delivering queued subscribe-message notices."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from platforms.base import PlatformError, get_miniprogram
+from platforms.models import NoticeLog
+
+MAX_ATTEMPTS = 5
+
+
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
+def deliver_notice(self, log_id: int) -> str:
+    """Send one queued notice; retry with backoff while the platform says a retry may succeed."""
+    log = NoticeLog.objects.filter(pk=log_id, status=NoticeLog.Status.QUEUED).first()
+    if log is None:
+        return "gone"  # already sent (a redelivered task) or never queued
+    log.attempts += 1
+    try:
+        get_miniprogram(log.platform).send_notice(
+            openid=log.openid, template_id=log.template_id, page=log.page, data=log.data
+        )
+    except PlatformError as exc:
+        log.error_code, log.error = exc.code, exc.message[:1000]
+        if exc.retryable and self.request.retries < self.max_retries:
+            log.save(update_fields=["attempts", "error_code", "error"])
+            raise self.retry(countdown=min(30 * 2**self.request.retries, 600)) from exc
+        log.status = NoticeLog.Status.NO_GRANT if exc.code == "no_grant" else NoticeLog.Status.FAILED
+        log.save(update_fields=["attempts", "error_code", "error", "status"])
+        return log.status
+    log.status, log.sent_at, log.error_code, log.error = NoticeLog.Status.SENT, timezone.now(), "", ""
+    log.save(update_fields=["attempts", "status", "sent_at", "error_code", "error"])
+    return log.status

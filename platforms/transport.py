@@ -1,0 +1,267 @@
+"""How the platform adapters reach WeChat, WeChat Pay and Alipay, or the sandbox instead.
+
+The adapters are the production code. They always talk to the platforms' real base URLs
+(kept here, in `BASE_URLS`, and nowhere else); only the transport underneath changes:
+
+- production: real HTTPS through `requests`, every call with a timeout
+  (`settings.PLATFORM_TIMEOUT_SECONDS`);
+- sandbox on (`settings.PLATFORM_SANDBOX`): a `requests` transport adapter mounted for each
+  base URL hands the request to this Django project in the same process, at the sandbox
+  path in `SANDBOX_PATHS`. No network, no socket, and no deadlock on a server with a single
+  worker (the call never waits for a second worker to answer it).
+
+API (for the adapters of both platforms):
+
+``BASE_URLS[name]`` / ``SANDBOX_PATHS[name]``
+    name is "wechat", "wechatpay" or "alipay". tests/platforms/test_transport.py fails if a
+    library upgrade moves its base URL away from these.
+
+``platform_session(*names) -> requests.Session``
+    A new session whose requests to those platforms go to the sandbox when it is on
+    (unchanged real HTTP otherwise). Give it to the library (wechatpy: ``client._http``).
+
+``send(session, method, url, *, timeout=None, **kwargs) -> requests.Response``
+    ``session.request`` with the platform timeout filled in when none is given.
+
+``RoutedRequests(session)``
+    An object with requests' module functions (get, post, put, patch, delete, request) that
+    go through `session`; for libraries that call ``requests.post(...)`` at module level
+    (wechatpayv3): ``route_module_requests(wechatpayv3.core, session)``.
+
+``urlopen(url, data=None, timeout=None, *, session)``
+    A stand-in for ``urllib.request.urlopen`` (python-alipay-sdk calls it on its
+    ``_gateway``): returns an object with ``read()``, raises ``urllib.error.URLError`` /
+    ``TimeoutError`` like the original. Bind it with functools.partial(urlopen, session=s).
+
+``InProcessAdapter(base_url, prefix)``
+    The transport adapter itself; `platform_session` mounts it, tests may mount it directly.
+
+The sandbox simulates a timeout by answering with the header ``X-Sandbox-Fault: timeout``;
+the adapter turns that into ``requests.exceptions.ReadTimeout``, exactly what a real timeout
+raises, so the adapters' timeout handling is exercised by the tests.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.error
+from functools import partial
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIRequest
+from django.utils import translation
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+BASE_URLS = {
+    # wechatpy: WeChatClient.API_BASE_URL is ".../cgi-bin/", wxa APIs use this root.
+    "wechat": "https://api.weixin.qq.com/",
+    # wechatpayv3: Core._gate_way (no trailing slash; paths start with "/v3/").
+    "wechatpay": "https://api.mch.weixin.qq.com",
+    # python-alipay-sdk: AliPay._gateway (production).
+    "alipay": "https://openapi.alipay.com/gateway.do",
+}
+SANDBOX_PATHS = {
+    "wechat": "/sandbox/wechat/",
+    "wechatpay": "/sandbox/wechatpay/",
+    "alipay": "/sandbox/alipay/gateway/",
+}
+FAULT_HEADER = "X-Sandbox-Fault"
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "PLATFORM_TIMEOUT_SECONDS", 5.0))
+
+
+class _InProcessHandler(BaseHandler):
+    """Django's request handling without the request_started/finished signals: those would
+    close the caller's database connection (and break its transaction) in the middle of the
+    caller's own request."""
+
+    def __init__(self):
+        super().__init__()
+        self.load_middleware()
+
+    def __call__(self, environ):
+        request = WSGIRequest(environ)
+        language = translation.get_language()
+        try:
+            response = self.get_response(request)
+        finally:
+            # LocaleMiddleware activates the inner request's language and never restores it.
+            if language:
+                translation.activate(language)
+            else:
+                translation.deactivate()
+        return response
+
+
+_handler: _InProcessHandler | None = None
+
+
+def _get_handler() -> _InProcessHandler:
+    global _handler
+    if _handler is None:
+        _handler = _InProcessHandler()
+    return _handler
+
+
+class InProcessAdapter(BaseAdapter):
+    """Send requests for `base_url` to this Django project's view at `prefix`."""
+
+    def __init__(self, base_url: str, prefix: str):
+        super().__init__()
+        self.base_url = base_url
+        self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+
+    def _path(self, url: str) -> tuple[str, str]:
+        without_query, _, query = url.partition("?")
+        rest = without_query[len(self.base_url):] if without_query.startswith(self.base_url) else urlsplit(url).path
+        return self.prefix + rest.lstrip("/"), query
+
+    def _environ(self, request: requests.PreparedRequest) -> dict:
+        path, query = self._path(request.url)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):  # a generator or file: read it all, it is small
+            body = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
+        site = urlsplit(settings.SITE_URL)
+        environ = {
+            "REQUEST_METHOD": request.method.upper(),
+            "PATH_INFO": path,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": query,
+            "SERVER_NAME": site.hostname or "127.0.0.1",
+            "SERVER_PORT": str(site.port or (443 if site.scheme == "https" else 80)),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": site.netloc or "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": site.scheme or "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)),
+        }
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            elif key not in ("CONTENT_LENGTH", "HOST"):
+                environ["HTTP_" + key] = value
+        return environ
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        django_response = _get_handler()(self._environ(request))
+        if django_response.get(FAULT_HEADER) == "timeout":
+            raise requests.exceptions.ReadTimeout(f"sandbox: read timed out ({timeout})", request=request)
+        if getattr(django_response, "streaming", False):
+            content = b"".join(django_response.streaming_content)
+        else:
+            content = django_response.content
+        # Run the response's closers (files, the request) without the request_finished signal.
+        for closer in getattr(django_response, "_resource_closers", []):
+            closer()
+        response = requests.Response()
+        response.status_code = django_response.status_code
+        response.reason = django_response.reason_phrase
+        response.headers = CaseInsensitiveDict(dict(django_response.items()))
+        response.encoding = get_encoding_from_headers(response.headers)
+        response._content = content
+        response._content_consumed = True
+        response.raw = io.BytesIO(content)
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+
+def sandbox_enabled() -> bool:
+    return bool(getattr(settings, "PLATFORM_SANDBOX", False))
+
+
+def platform_session(*names: str) -> requests.Session:
+    """A session for the named platforms (all of them when none is named)."""
+    session = requests.Session()
+    session.trust_env = False  # no proxies from the environment for payment traffic
+    if sandbox_enabled():
+        for name in names or BASE_URLS:
+            session.mount(BASE_URLS[name], InProcessAdapter(BASE_URLS[name], SANDBOX_PATHS[name]))
+    return session
+
+
+def send(session: requests.Session, method: str, url: str, *, timeout=None, **kwargs) -> requests.Response:
+    return session.request(method, url, timeout=timeout or timeout_seconds(), **kwargs)
+
+
+class RoutedRequests:
+    """requests' module-level API bound to one session."""
+
+    def __init__(self, session: requests.Session):
+        self.session = session
+        # Libraries refer to requests' exceptions through the module they imported.
+        self.exceptions = requests.exceptions
+        self.RequestException = requests.RequestException
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", None)
+        if kwargs["timeout"] is None:
+            kwargs["timeout"] = timeout_seconds()
+        return self.session.request(method, url, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url, **kwargs):
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self.request("DELETE", url, **kwargs)
+
+
+def route_module_requests(module, session: requests.Session) -> None:
+    """Make `module`'s global name `requests` go through `session` (idempotent)."""
+    module.requests = RoutedRequests(session)
+
+
+class _UrlopenResponse(io.BytesIO):
+    def __init__(self, response: requests.Response):
+        super().__init__(response.content)
+        self.status = response.status_code
+        self.headers = response.headers
+
+    def getcode(self):
+        return self.status
+
+
+def urlopen(url, data=None, timeout=None, *, session: requests.Session):
+    """urllib's urlopen through `session` (see the module docstring)."""
+    method = "POST" if data is not None else "GET"
+    try:
+        response = send(session, method, url, data=data, timeout=timeout)
+    except requests.exceptions.Timeout as exc:
+        raise TimeoutError(str(exc)) from exc
+    except requests.RequestException as exc:
+        raise urllib.error.URLError(str(exc)) from exc
+    if response.status_code >= 400:
+        raise urllib.error.HTTPError(url, response.status_code, response.reason, response.headers, None)
+    return _UrlopenResponse(response)
+
+
+def bound_urlopen(session: requests.Session):
+    return partial(urlopen, session=session)

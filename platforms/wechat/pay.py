@@ -1,0 +1,332 @@
+"""WeChat Pay API v3 behind `PaymentProvider`, through wechatpayv3.
+
+Two key modes, chosen by settings.WECHATPAY_MODE:
+- "public_key": responses and notifications are verified with the WeChat Pay public key
+  (WECHATPAY_PUBLIC_KEY_PATH, WECHATPAY_PUBLIC_KEY_ID); nothing is downloaded at start;
+- "certificate": with platform certificates, which wechatpayv3 downloads from
+  /v3/certificates into WECHATPAY_CERT_DIR when the directory is empty.
+
+wechatpayv3 calls `requests` at module level; platforms.transport routes that module through
+one session, so the sandbox is reached in-process and, in certificate mode, the certificate
+download at construction goes there too. With the sandbox on and no keys configured, the
+sandbox's generated keys are used (platforms/sandbox/wechat_keys.py).
+
+Notifications are checked here before anything is believed: the Wechatpay-* headers are
+present, the signature is not a WECHATPAY/SIGNTEST/ probe, the timestamp is within five
+minutes, the RSA signature verifies, the AES-256-GCM resource decrypts with the APIv3 key,
+and the appid and mchid are ours. Any failure raises InvalidNotification.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import secrets
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+import wechatpayv3.core
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, JsonResponse
+from wechatpayv3 import WeChatPay as WeChatPayClient
+from wechatpayv3 import WeChatPayType
+
+from config.money import fen_to_yuan, yuan_to_fen
+from platforms import transport
+from platforms.base import (
+    InvalidNotification,
+    PaymentNotification,
+    PaymentProvider,
+    PlatformError,
+    PlatformUnavailable,
+    Prepay,
+    RefundState,
+    StatementLine,
+    TradeState,
+)
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+MAX_CLOCK_SKEW_SECONDS = 300
+SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
+TRADE_STATES = {"SUCCESS": "paid", "NOTPAY": "not_paid", "USERPAYING": "not_paid", "PAYERROR": "not_paid",
+                "CLOSED": "closed", "REVOKED": "closed", "REFUND": "refunded"}
+REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "ABNORMAL": "failed", "CLOSED": "failed"}
+_routing_lock = threading.Lock()
+
+
+def _read(path: str) -> str:
+    return Path(path).read_text()
+
+
+def credentials() -> dict:
+    """The merchant's keys from settings, or the sandbox's when the sandbox is on and none are set."""
+    mode = settings.WECHATPAY_MODE
+    if mode not in ("public_key", "certificate"):
+        raise ImproperlyConfigured('WECHATPAY_MODE must be "public_key" or "certificate".')
+    if settings.WECHATPAY_PRIVATE_KEY_PATH:
+        creds = {
+            "private_key": _read(settings.WECHATPAY_PRIVATE_KEY_PATH),
+            "cert_serial_no": settings.WECHATPAY_CERT_SERIAL_NO,
+            "apiv3_key": settings.WECHATPAY_APIV3_KEY,
+            "cert_dir": settings.WECHATPAY_CERT_DIR,
+            "public_key": None,
+            "public_key_id": None,
+        }
+        if mode == "public_key":
+            creds["public_key"] = _read(settings.WECHATPAY_PUBLIC_KEY_PATH)
+            creds["public_key_id"] = settings.WECHATPAY_PUBLIC_KEY_ID
+        return creds
+    if not transport.sandbox_enabled():
+        raise ImproperlyConfigured("Set WECHATPAY_PRIVATE_KEY_PATH and the other WECHATPAY_* settings.")
+    from platforms.sandbox.wechat_keys import sandbox_keys
+
+    keys = sandbox_keys()
+    public = mode == "public_key"
+    return {
+        "private_key": keys.merchant_private_key,
+        "cert_serial_no": keys.merchant_serial_no,
+        "apiv3_key": keys.apiv3_key,
+        "cert_dir": str(Path(settings.SANDBOX_DIR) / "wechatpay-certs"),
+        "public_key": keys.platform_public_key if public else None,
+        "public_key_id": keys.platform_public_key_id if public else None,
+    }
+
+
+def _route_wechatpayv3() -> None:
+    with _routing_lock:
+        if not isinstance(wechatpayv3.core.requests, transport.RoutedRequests):
+            transport.route_module_requests(wechatpayv3.core, transport.platform_session("wechatpay"))
+
+
+def _error(exc: Exception, action: str) -> PlatformError:
+    if isinstance(exc, requests.Timeout):
+        return PlatformUnavailable(f"WeChat Pay did not answer in time ({action})", platform="wechatpay")
+    if isinstance(exc, requests.RequestException):
+        return PlatformUnavailable(f"WeChat Pay could not be reached ({action}): {exc}", platform="wechatpay")
+    if "verify the signature" in str(exc):
+        return PlatformError(f"WeChat Pay's answer to {action} is not signed by WeChat Pay",
+                             code="invalid_signature", platform="wechatpay")
+    return PlatformError(f"WeChat Pay {action} failed: {exc}", platform="wechatpay")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+class WeChatPay(PaymentProvider):
+    name = "wechat"
+
+    def __init__(self):
+        self.app_id = settings.WECHAT_APP_ID
+        self.merchant_id = settings.WECHATPAY_MCH_ID
+        self._creds = credentials()
+        _route_wechatpayv3()
+        try:
+            self._client = WeChatPayClient(
+                wechatpay_type=WeChatPayType.MINIPROG,
+                mchid=self.merchant_id,
+                private_key=self._creds["private_key"],
+                cert_serial_no=self._creds["cert_serial_no"],
+                appid=self.app_id,
+                apiv3_key=self._creds["apiv3_key"],
+                cert_dir=self._creds["cert_dir"] if settings.WECHATPAY_MODE == "certificate" else None,
+                timeout=transport.timeout_seconds(),
+                public_key=self._creds["public_key"],
+                public_key_id=self._creds["public_key_id"],
+            )
+        except requests.RequestException as exc:
+            raise _error(exc, "certificate download") from exc
+
+    def _request(self, action: str, call, *, ok=(200,), not_found_ok=False):
+        try:
+            status, text = call()
+        except Exception as exc:
+            raise _error(exc, action) from exc
+        if status in ok:
+            return json.loads(text) if isinstance(text, str) and text else text
+        try:
+            body = json.loads(text) if isinstance(text, (str, bytes)) and text else {}
+        except ValueError:
+            body = {}
+        code = body.get("code", f"http_{status}")
+        message = f"WeChat Pay {action}: {body.get('message', status)}"
+        if status >= 500 or code in ("SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR"):
+            raise PlatformUnavailable(message, code="platform_unavailable", platform="wechatpay", raw=body)
+        if not_found_ok and status == 404:
+            return None
+        raise PlatformError(message, code=code.lower(), platform="wechatpay", raw=body)
+
+    # --- PaymentProvider -----------------------------------------------------------------------
+    def prepay(self, *, out_trade_no, amount, description, payer_id, expires_at, notify_url) -> Prepay:
+        body = self._request("prepay", lambda: self._client.pay(
+            description=description[:127], out_trade_no=out_trade_no,
+            amount={"total": yuan_to_fen(amount), "currency": "CNY"}, payer={"openid": payer_id},
+            time_expire=_iso(expires_at), notify_url=notify_url, pay_type=WeChatPayType.MINIPROG,
+        ))
+        return Prepay(
+            provider=self.name, out_trade_no=out_trade_no, reference=body["prepay_id"],
+            client_params=self.request_payment_params(body["prepay_id"]), expires_at=expires_at,
+        )
+
+    def request_payment_params(self, prepay_id: str) -> dict:
+        """What wx.requestPayment takes: paySign is RSA-SHA256 of appId, timeStamp, nonceStr, package."""
+        timestamp, nonce, package = str(int(time.time())), secrets.token_hex(16), f"prepay_id={prepay_id}"
+        return {
+            "timeStamp": timestamp,
+            "nonceStr": nonce,
+            "package": package,
+            "signType": "RSA",
+            "paySign": self._client.sign([self.app_id, timestamp, nonce, package]),
+        }
+
+    def _trade_state(self, data: dict) -> TradeState:
+        amount = data.get("amount") or {}
+        paid_at = dt.datetime.fromisoformat(data["success_time"]) if data.get("success_time") else None
+        return TradeState(
+            provider=self.name, out_trade_no=data.get("out_trade_no", ""),
+            state=TRADE_STATES.get(data.get("trade_state", ""), "unknown"),
+            transaction_id=data.get("transaction_id", ""),
+            amount=fen_to_yuan(amount["total"]) if "total" in amount else None,
+            currency=amount.get("currency", "CNY"), app_id=data.get("appid", ""), merchant_id=data.get("mchid", ""),
+            payer_id=(data.get("payer") or {}).get("openid", ""), paid_at=paid_at, raw=data,
+        )
+
+    def query(self, out_trade_no: str) -> TradeState:
+        data = self._request("query", lambda: self._client.query(out_trade_no=out_trade_no), not_found_ok=True)
+        if data is None:
+            return TradeState(provider=self.name, out_trade_no=out_trade_no, state="unknown")
+        return self._trade_state(data)
+
+    def close(self, out_trade_no: str) -> None:
+        self._request("close", lambda: self._client.close(out_trade_no=out_trade_no), ok=(200, 204))
+
+    def _refund_state(self, data: dict) -> RefundState:
+        amount = data.get("amount") or {}
+        return RefundState(
+            provider=self.name, out_trade_no=data.get("out_trade_no", ""), out_refund_no=data.get("out_refund_no", ""),
+            state=REFUND_STATES.get(data.get("status") or data.get("refund_status", ""), "processing"),
+            amount=fen_to_yuan(amount["refund"]) if "refund" in amount else None,
+            refund_id=data.get("refund_id", ""), raw=data,
+        )
+
+    def refund(self, *, out_trade_no, out_refund_no, amount, total, reason="", notify_url="") -> RefundState:
+        data = self._request("refund", lambda: self._client.refund(
+            out_refund_no=out_refund_no, out_trade_no=out_trade_no,
+            amount={"refund": yuan_to_fen(amount), "total": yuan_to_fen(total), "currency": "CNY"},
+            reason=reason[:80] or None, notify_url=notify_url or None,
+        ))
+        return self._refund_state(data)
+
+    def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundState:
+        data = self._request("refund query", lambda: self._client.query_refund(out_refund_no=out_refund_no))
+        return self._refund_state(data)
+
+    def parse_notification(self, *, headers: dict, body: bytes) -> PaymentNotification:
+        headers = {str(k).lower().replace("_", "-").removeprefix("http-"): v for k, v in headers.items()}
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        signature = headers.get("wechatpay-signature", "")
+        timestamp = headers.get("wechatpay-timestamp", "")
+        if not signature or not timestamp or not headers.get("wechatpay-nonce") or not headers.get("wechatpay-serial"):
+            raise InvalidNotification("Wechatpay-* signature headers are missing.", code="missing_signature",
+                                      platform="wechatpay")
+        if signature.startswith(SIGNTEST_PREFIX):
+            raise InvalidNotification("A WECHATPAY/SIGNTEST/ probe is never a real notification.",
+                                      code="signature_probe", platform="wechatpay")
+        if not timestamp.isdigit() or abs(int(timestamp) - time.time()) > MAX_CLOCK_SKEW_SECONDS:
+            raise InvalidNotification("The notification's timestamp is more than 5 minutes off.",
+                                      code="stale_timestamp", platform="wechatpay")
+        library_headers = {
+            "Wechatpay-Signature": signature, "Wechatpay-Timestamp": timestamp,
+            "Wechatpay-Nonce": headers["wechatpay-nonce"], "Wechatpay-Serial": headers["wechatpay-serial"],
+            "Wechatpay-Signature-Type": headers.get("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048"),
+        }
+        try:
+            verified = self._client._core._verify_signature(library_headers, text)
+        except requests.RequestException as exc:  # certificate mode fetches an unknown serial's certificate
+            raise _error(exc, "certificate download") from exc
+        except Exception as exc:
+            raise InvalidNotification(f"Signature cannot be checked: {exc}", code="invalid_signature",
+                                      platform="wechatpay") from exc
+        if not verified:
+            raise InvalidNotification("The notification's signature does not verify.", code="invalid_signature",
+                                      platform="wechatpay")
+        try:
+            envelope = json.loads(text)
+            resource = envelope["resource"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidNotification("The notification body is not WeChat Pay's envelope.", code="malformed",
+                                      platform="wechatpay") from exc
+        if resource.get("algorithm") != "AEAD_AES_256_GCM":
+            raise InvalidNotification("Unsupported resource algorithm.", code="malformed", platform="wechatpay")
+        from wechatpayv3.utils import aes_decrypt
+
+        try:
+            plain = aes_decrypt(nonce=resource.get("nonce", ""), ciphertext=resource.get("ciphertext", ""),
+                                associated_data=resource.get("associated_data") or "",
+                                apiv3_key=self._creds["apiv3_key"])
+        except (ValueError, TypeError):
+            plain = None
+        if not plain:
+            raise InvalidNotification("The resource does not decrypt with the APIv3 key.", code="decrypt_failed",
+                                      platform="wechatpay")
+        data = json.loads(plain)
+        event_type = envelope.get("event_type", "")
+        if data.get("mchid") != self.merchant_id:
+            raise InvalidNotification("The notification is for another merchant.", code="wrong_merchant",
+                                      platform="wechatpay", raw=data)
+        kind = "refund" if event_type.startswith("REFUND.") else "payment"
+        if kind == "payment":
+            if data.get("appid") != self.app_id:
+                raise InvalidNotification("The notification is for another app.", code="wrong_app",
+                                          platform="wechatpay", raw=data)
+            return PaymentNotification(provider=self.name, notification_id=envelope.get("id", ""), kind=kind,
+                                       trade=self._trade_state(data), raw={**envelope, "resource": data})
+        return PaymentNotification(provider=self.name, notification_id=envelope.get("id", ""), kind=kind,
+                                   refund=self._refund_state(data), raw={**envelope, "resource": data})
+
+    def acknowledge(self, *, ok: bool, message: str = ""):
+        if ok:
+            return HttpResponse(status=204)
+        return JsonResponse({"code": "FAIL", "message": message or "failed"}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+
+    def statement(self, day: dt.date) -> list[StatementLine]:
+        """The trade bill of `day` (ready the next morning), payments and refunds."""
+        info = self._request("trade bill", lambda: self._client.trade_bill(bill_date=day.isoformat()))
+        content = self._request("bill download", lambda: self._client.download_bill(info["download_url"]))
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        if content[:2] == b"\x1f\x8b":
+            content = gzip.decompress(content)
+        return parse_trade_bill(content.decode("utf-8-sig"), provider=self.name)
+
+
+def parse_trade_bill(text: str, *, provider: str = "wechat") -> list[StatementLine]:
+    """Rows of a WeChat Pay trade bill (backtick-prefixed CSV, totals at the end) as statement lines."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return []
+    header = rows[0]
+    index = {name: i for i, name in enumerate(header)}
+    lines = []
+    for row in rows[1:]:
+        if not row or row[0] == "总交易单数":
+            break
+        value = {name: row[i].lstrip("`") for name, i in index.items() if i < len(row)}
+        happened = dt.datetime.strptime(value["交易时间"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
+        if value["交易状态"] == "REFUND":
+            lines.append(StatementLine(provider=provider, kind="refund", out_trade_no=value["商户订单号"],
+                                       transaction_id=value["微信订单号"], amount=Decimal(value["退款金额"]),
+                                       out_refund_no=value["商户退款单号"], happened_at=happened))
+        else:
+            lines.append(StatementLine(provider=provider, kind="payment", out_trade_no=value["商户订单号"],
+                                       transaction_id=value["微信订单号"], amount=Decimal(value["应结订单总金额"]),
+                                       happened_at=happened))
+    return lines

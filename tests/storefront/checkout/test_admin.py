@@ -1,0 +1,95 @@
+"""Operations work orders in the Django admin; the demo brings an offer and a voucher."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+from oscar.apps.offer.models import ConditionalOffer
+from oscar.apps.voucher.models import Voucher
+
+from storefront.models import OrderInfo
+from storefront.services.orders import change_order_status
+from tests.factories import StaffFactory
+from tests.storefront.checkout.factories import buy, pickup_store, sku, stock_of
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/storefront/operationsorder/"
+
+
+@pytest.fixture
+def ops_client(client):
+    user = StaffFactory()
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="storefront",
+            codename__in=["operate_orders", "view_operationsorder", "change_operationsorder"],
+        )
+    )
+    client.force_login(user)
+    return client
+
+
+def test_orders_are_filterable_by_status_payment_store_date_and_overdue(member, ops_client, settings):
+    settings.ORDER_SHIP_WITHIN_HOURS = 48
+    late, on_time = buy(member, sku()), buy(member, sku(), store=pickup_store(), payment_method="alipay")
+    for order in (late, on_time):
+        change_order_status(order, "paid", actor="test", reason="paid")
+    OrderInfo.objects.filter(order=late).update(paid_at=timezone.now() - timedelta(hours=49))
+    store_id = on_time.info.pickup_store_id
+    for query, expected in [
+        ("", {late.number, on_time.number}),
+        ("?status=paid", {late.number, on_time.number}),
+        ("?overdue=yes", {late.number}),
+        ("?info__payment_method=alipay", {on_time.number}),
+        (f"?info__pickup_store__id__exact={store_id}", {on_time.number}),
+        (f"?date_placed__gte={timezone.localdate():%Y-%m-%d}", {late.number, on_time.number}),
+        (f"?q={late.number}", {late.number}),
+    ]:
+        response = ops_client.get(URL + query)
+        assert response.status_code == 200, query
+        shown = {o.number for o in response.context["cl"].result_list}
+        assert shown == expected, query
+
+
+def test_the_order_page_shows_the_event_timeline(member, ops_client):
+    order = buy(member, sku())
+    change_order_status(order, "paid", actor="wechatpay:notification", reason="transaction 4200")
+    page = ops_client.get(f"{URL}{order.pk}/change/").content.decode()
+    assert "pending_payment → paid" in page and "wechatpay:notification" in page and "Placed" in page
+
+
+def test_operations_cancel_unpaid_orders_from_the_list(member, ops_client):
+    tea = sku(stock=5)
+    unpaid, paid = buy(member, tea), buy(member, tea)
+    change_order_status(paid, "paid", actor="test", reason="paid")
+    ops_client.post(URL, {"action": "cancel_unpaid", "_selected_action": [unpaid.pk, paid.pk]})
+    unpaid.refresh_from_db()
+    paid.refresh_from_db()
+    assert (unpaid.status, paid.status) == ("cancelled", "paid")
+    assert stock_of(tea).num_allocated == 0 and stock_of(tea).num_in_stock == 4
+    assert unpaid.notes.filter(message__contains="cancelled by operations").exists()
+
+
+def test_staff_without_the_operations_permission_cannot_cancel(member, client):
+    viewer = StaffFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_operationsorder"))
+    client.force_login(viewer)
+    order = buy(member, sku())
+    assert client.get(URL).status_code == 200
+    client.post(URL, {"action": "cancel_unpaid", "_selected_action": [order.pk]})
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+
+
+def test_the_demo_loader_adds_an_offer_and_a_voucher_once():
+    from storefront.demo import EXTRA_LOADERS
+    from storefront.demo.checkout_extras import load_checkout_demo
+
+    assert "storefront.demo.checkout_extras.load_checkout_demo" in EXTRA_LOADERS
+    load_checkout_demo()
+    load_checkout_demo()
+    assert ConditionalOffer.objects.filter(name="满199减20").count() == 1
+    voucher = Voucher.objects.get(code="QINGSHAN10")
+    assert voucher.offers.count() == 1 and voucher.is_active()
