@@ -87,7 +87,7 @@ def drive(name, host, port, make_request, total, concurrency, ok_statuses=(200, 
                 payload = response.read()
                 status = response.status
                 counted = response.getheader("X-Bench-Queries")
-            except (OSError, http.client.HTTPException) as exc:
+            except Exception as exc:  # noqa: BLE001  a broken request counts as an error, never stops the run
                 connection.close()
                 connection = http.client.HTTPConnection(host, port, timeout=60)
                 status, payload, counted = 0, str(exc).encode(), None

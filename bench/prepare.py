@@ -1,5 +1,6 @@
 """Builds the benchmark database: migrate, the bulk catalog (bench/catalog.py), members who
-logged in from WeChat with bearer tokens, a flash-sale SKU and a pickup store. Run inside
+logged in from WeChat with bearer tokens, a flash-sale SKU in the flash-sale buyers'
+baskets, and a pickup store. Run inside
 the benchmark virtualenv with DJANGO_SETTINGS_MODULE=bench.settings; writes what the load
 generator needs as JSON to the path given."""
 
@@ -10,9 +11,10 @@ import time
 import django
 
 
-def main(out_path, members):
+def main(out_path, members, flash_buyers=range(0)):
     django.setup()
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import transaction
     from oscar.core.loading import get_model
@@ -20,6 +22,7 @@ def main(out_path, members):
     from bench import catalog
     from platforms.base import LoginResult
     from storefront.models import Store
+    from storefront.services.basket import add_line
     from storefront.services.members import find_or_create_member, issue_token
 
     started = time.monotonic()
@@ -41,6 +44,14 @@ def main(out_path, members):
             member, _ = find_or_create_member(result=result)
             tokens.append(issue_token(member=member)[0])
     print(f"  {members} members in {time.monotonic() - started:.1f} s", flush=True)
+
+    # The flash-sale buyers have the flash SKU in their basket before the sale starts,
+    # put there by the basket service as POST basket/lines/ does (setup, not timed).
+    started = time.monotonic()
+    User = get_user_model()
+    for n in flash_buyers:
+        add_line(member=User.objects.get(identities__openid=f"o_bench_{n:05d}"), sku_id=flash_sku, quantity=1)
+    print(f"  {len(flash_buyers)} flash-sale baskets in {time.monotonic() - started:.1f} s", flush=True)
 
     Product = get_model("catalogue", "Product")
     StockRecord = get_model("partner", "StockRecord")
@@ -74,4 +85,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--migrate":
         migrate()
     else:
-        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1700)
+        main(sys.argv[1], int(sys.argv[2]), range(int(sys.argv[3]), int(sys.argv[4])))

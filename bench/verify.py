@@ -1,7 +1,8 @@
 """What the database says after a write scenario, read in-process with the server's settings.
 
 `python -m bench.verify payments` reads order numbers on stdin and prints how many of those
-orders are paid and how many payment transactions each has; `python -m bench.verify flash
+orders are paid and how many payment transactions each has; `baskets` reads member indexes
+and prints those with lines in an open basket; `python -m bench.verify flash
 <sku>` prints the orders holding the flash-sale SKU and what its stock record says."""
 
 import json
@@ -30,6 +31,18 @@ def payments(numbers):
     }
 
 
+def baskets(members):
+    """Which of these members (by index: openid o_bench_<n>) have lines in an open basket."""
+    from oscar.core.loading import get_model
+
+    Line = get_model("basket", "Line")
+    openids = {f"o_bench_{n:05d}": n for n in members}
+    owners = Line.objects.filter(
+        basket__status="Open", basket__owner__identities__openid__in=list(openids)
+    ).values_list("basket__owner__identities__openid", flat=True).distinct()
+    return sorted(openids[openid] for openid in owners)
+
+
 def flash(sku):
     from django.db.models import Sum
     from oscar.core.loading import get_model
@@ -50,5 +63,7 @@ if __name__ == "__main__":
     django.setup()
     if sys.argv[1] == "payments":
         print(json.dumps(payments(json.load(sys.stdin))))
+    elif sys.argv[1] == "baskets":
+        print(json.dumps(baskets(json.load(sys.stdin))))
     else:
         print(json.dumps(flash(int(sys.argv[2]))))

@@ -93,6 +93,15 @@ def _flatten_fields(detail):
 
 
 def api_exception_handler(exc, context):
+    from platforms.base import PlatformError
+    from platforms.base import PlatformUnavailable as PlatformDown
+
+    # Services turn platform failures into their own errors; this is the safety net so that
+    # a platform outage a service did not expect still reaches the shopper as a clear error.
+    if isinstance(exc, PlatformDown):
+        exc = PlatformUnavailable()
+    elif isinstance(exc, PlatformError):
+        exc = KitError("The platform refused the request.", code="platform_error", status_code=502)
     if isinstance(exc, KitError):
         return Response(
             error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code

@@ -387,8 +387,6 @@ SHIPPING_REMOTE_SURCHARGE = env("SHIPPING_REMOTE_SURCHARGE", default="15.00")
 SHIPPING_REMOTE_PROVINCES = env.list(
     "SHIPPING_REMOTE_PROVINCES", default=["新疆", "西藏", "青海", "内蒙古", "宁夏", "甘肃"]
 )
-# Hours after payment by which a delivery order should have shipped (admin "overdue to ship").
-ORDER_SHIP_WITHIN_HOURS = env.int("ORDER_SHIP_WITHIN_HOURS", default=48)
 
 # --- Logistics (issue 9: shipments, tracking, WeChat shipping upload; docs/logistics.md) ----
 # Hours after payment by which an order should ship; later ones are highlighted in "to ship".

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from platforms.models import NoticeGrant, NoticePlatform
+from platforms.models import NoticeGrant, NoticePlatform, NoticeTemplate
 
 
 class GrantsInputSerializer(serializers.Serializer):
@@ -13,8 +13,6 @@ class GrantsInputSerializer(serializers.Serializer):
                                      max_length=20, help_text="Template ids the shopper rejected, banned or filtered.")
 
     def validate(self, attrs):
-        from platforms.models import NoticeTemplate
-
         asked = set(attrs["accepted"]) | set(attrs["rejected"])
         if not asked:
             raise serializers.ValidationError({"accepted": "List at least one template id."})

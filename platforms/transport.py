@@ -31,7 +31,7 @@ API (for the adapters of both platforms):
 ``urlopen(url, data=None, timeout=None, *, session)``
     A stand-in for ``urllib.request.urlopen`` (python-alipay-sdk calls it on its
     ``_gateway``): returns an object with ``read()``, raises ``urllib.error.URLError`` /
-    ``TimeoutError`` like the original. Bind it with functools.partial(urlopen, session=s).
+    ``TimeoutError`` like the original. ``bound_urlopen(session)`` binds the session.
 
 ``InProcessAdapter(base_url, prefix)``
     The transport adapter itself; `platform_session` mounts it, tests may mount it directly.

@@ -14,6 +14,17 @@ _Category = get_model("catalogue", "Category")
 _StockRecord = get_model("partner", "StockRecord")
 
 
+def _count_sales_when_orders_are_paid():
+    from storefront.services.catalog import record_order_sales
+    from storefront.services.payments import PAID_HOOKS
+
+    if record_order_sales not in PAID_HOOKS:
+        PAID_HOOKS.append(record_order_sales)
+
+
+_count_sales_when_orders_are_paid()
+
+
 @receiver(pre_save, sender=_Product, dispatch_uid="catalog_product_was_public")
 def _remember_if_product_was_public(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 
 from platforms import transport
 from platforms.sandbox import faults
@@ -102,7 +102,7 @@ def _dispatch_later(deliveries: list[Delivery], *, delay: float) -> None:
         except Exception:  # a background thread has nobody to raise to
             logger.exception("sandbox: delivering notifications %s failed", ids)
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connections; the thread ends here
 
     transaction.on_commit(lambda: threading.Thread(target=run, daemon=True).start())
 

@@ -9,6 +9,7 @@ import secrets
 
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -166,7 +167,12 @@ def index(request):
         "deliveries": Delivery.objects.all()[:20],
         "faults": faults.active_faults(),
         "alipay": None,
+        "tracking_url": None,
     }
+    try:
+        context["tracking_url"] = reverse("sandbox-tracking-page")
+    except NoReverseMatch:
+        pass  # the tracking provider's sandbox is not installed
     # The Alipay half contributes its own overview when it is there.
     if importlib.util.find_spec("platforms.sandbox.alipay_views"):
         overview = getattr(importlib.import_module("platforms.sandbox.alipay_views"), "overview", None)

@@ -239,9 +239,7 @@ def push_message(payload: dict) -> None:
     push_token = "not-the-push-token" if wrong else settings.WECHAT_PUSH_TOKEN
     crypto = WeChatCrypto(push_token, push_aes_key(), settings.WECHAT_APP_ID)
     timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
-    encrypted = crypto._encrypt_message(
-        json.dumps(payload, ensure_ascii=False), nonce, timestamp, crypto_class=_prp_crypto()
-    )
+    encrypted = crypto.encrypt_message(json.dumps(payload, ensure_ascii=False), nonce, timestamp)
     encrypt = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", encrypted).group(1)
     query = f"signature={_signature(push_token, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}" \
             f"&encrypt_type=aes&msg_signature={_signature(push_token, timestamp, nonce, encrypt)}"
@@ -250,12 +248,6 @@ def push_message(payload: dict) -> None:
         platform="wechat", event_type=payload.get("Event", ""), url=f"{settings.SITE_URL}/api/v1/notify/wechat/?{query}",
         reference=payload.get("trace_id", ""), headers={"Content-Type": "application/json"}, body=body,
     )
-
-
-def _prp_crypto():
-    from wechatpy.crypto import PrpCrypto
-
-    return PrpCrypto
 
 
 def _signature(*parts: str) -> str:

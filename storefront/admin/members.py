@@ -83,6 +83,8 @@ class MemberSourceInline(admin.StackedInline):
 class PhoneMaskingMixin:
     """Swaps the `phone` field for its masked form for staff without view_full_phone."""
 
+    extra_list_display = ()
+
     def get_list_display(self, request):
         full = can_see_full_phone(request)
 
@@ -90,7 +92,7 @@ class PhoneMaskingMixin:
         def phone(obj):
             return (obj.phone or "") if full else mask_phone(obj.phone)
 
-        return ("username", "nickname", phone, "platforms", "order_count_display", "is_active", "date_joined")
+        return ("username", "nickname", phone, "platforms", "order_count_display", "is_active", *self.extra_list_display, "date_joined")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -162,6 +164,7 @@ class MemberAdmin(PhoneMaskingMixin, admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(PhoneMaskingMixin, DjangoUserAdmin):
+    extra_list_display = ("is_staff",)
     list_filter = ("is_staff", "is_active", "identities__platform", "groups")
     search_fields = (*SEARCH_FIELDS, "email")
     search_help_text = _("Phone, openid / Alipay user id, unionid, nickname or username.")

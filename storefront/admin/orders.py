@@ -26,7 +26,7 @@ from storefront.services import orders as services
 
 def _ship_within_hours():
     # Logistics owns the shipping promise when it defines one; ours is the fallback.
-    return getattr(settings, "SHIPPING_PROMISE_HOURS", settings.ORDER_SHIP_WITHIN_HOURS)
+    return settings.SHIPPING_PROMISE_HOURS
 
 
 class OverdueToShipFilter(admin.SimpleListFilter):

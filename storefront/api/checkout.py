@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.schema  # noqa: F401  registers the bearer scheme before the schema is generated
 from config.errors import KitError
 from storefront.selectors.basket import basket_summary
 from storefront.serializers.checkout import (

@@ -11,7 +11,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.schema  # noqa: F401  registers the bearer scheme (and the Error component) for the schema
 from config.errors import NotFound
 from config.pagination import PagePagination
 from storefront.selectors import members as selectors

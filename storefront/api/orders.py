@@ -14,7 +14,6 @@ from rest_framework import renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.schema  # noqa: F401  registers the bearer scheme before the schema is generated
 from config.errors import KitError
 from config.pagination import PagePagination
 from storefront.selectors import orders as selectors

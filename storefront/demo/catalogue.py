@@ -127,10 +127,12 @@ def _set_attributes(product, attributes, options, values: dict[str, str]) -> Non
 
 
 def _stock(partner, product, price: str, num_in_stock: int, low_stock_threshold: int) -> None:
+    # `make run` loads the demo at every start: stock levels are set once only, so orders
+    # placed in the demo keep their allocations and sales.
     upsert(StockRecord, lookup={"partner": partner, "partner_sku": product.upc}, values={
         "product": product, "price_currency": CURRENCY, "price": Decimal(price),
-        "num_in_stock": num_in_stock, "num_allocated": 0, "low_stock_threshold": low_stock_threshold,
-    })
+        "low_stock_threshold": low_stock_threshold,
+    }, initial={"num_in_stock": num_in_stock, "num_allocated": 0})
 
 
 def _images(product, spec, kind: str, image_count: int) -> None:

@@ -8,11 +8,13 @@ repeated load a no-op, field for field.
 from django.db import models
 
 
-def upsert(model: type[models.Model], *, lookup: dict, values: dict) -> models.Model:
-    """Return the row matching `lookup`, created or brought up to date with `values`."""
+def upsert(model: type[models.Model], *, lookup: dict, values: dict, initial: dict | None = None) -> models.Model:
+    """Return the row matching `lookup`, created or brought up to date with `values`.
+    `initial` fields are set only when the row is created (data the demo's users change,
+    such as stock levels)."""
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
-        instance = model(**lookup, **values)
+        instance = model(**lookup, **values, **(initial or {}))
         instance.save()
         return instance
     changed = [name for name, value in values.items() if _current(instance, name) != _comparable(value)]

@@ -237,7 +237,8 @@ def product_list(*, category=None, q="", min_price=None, max_price=None, in_stoc
             rank = rank + Case(
                 When(title__icontains=term, then=Value(100)),
                 When(listing__search_keywords__icontains=term, then=Value(10)),
-                default=Value(1),
+                When(listing__search_attributes__contains=term, then=Value(1)),
+                default=Value(0),
                 output_field=IntegerField(),
             )
         products = products.annotate(rank=rank)

@@ -143,6 +143,22 @@ def personal_data_of(member) -> dict:
             }
             for order in orders
         ],
+        "wish_lists": [
+            {"name": wish_list.name, "products": [line.title for line in wish_list.lines.all()]}
+            for wish_list in apps.get_model("wishlists", "WishList").objects.filter(owner=member).prefetch_related("lines")
+        ],
+        "product_alerts": [
+            {"product_id": alert.product_id, "status": alert.status, "created_at": _iso(alert.date_created)}
+            for alert in apps.get_model("customer", "ProductAlert").objects.filter(user=member)
+        ],
+        "searches": [
+            {"query": search.query, "created_at": _iso(search.date_created)}
+            for search in apps.get_model("analytics", "UserSearch").objects.filter(user=member)
+        ],
+        "reviews": [
+            {"product_id": review.product_id, "title": review.title, "body": review.body, "score": review.score}
+            for review in apps.get_model("reviews", "ProductReview").objects.filter(user=member)
+        ],
         "merges": [
             {"absorbed_member_id": merge.source_member_id, "phone": merge.phone, "created_at": _iso(merge.created_at)}
             for merge in MemberMerge.objects.filter(target=member)

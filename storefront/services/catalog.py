@@ -158,6 +158,14 @@ def record_sale(*, product_id: int, quantity: int) -> None:
     bump_catalog_version()
 
 
+def record_order_sales(order) -> None:
+    """PAID_HOOKS entry (storefront.services.payments): a paid order's units count as sold.
+    Refunds are taken back by the nightly `recount_sales`."""
+    lines = order.lines.filter(product__isnull=False).values_list("product_id", "quantity")
+    for product_id, quantity in lines:
+        record_sale(product_id=product_id, quantity=quantity)
+
+
 # Order statuses whose lines count as sold (the shopper paid and did not get a refund).
 SOLD_STATUSES = ("paid", "partially_shipped", "shipped", "delivered", "completed")
 

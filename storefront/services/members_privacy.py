@@ -35,6 +35,22 @@ ADDRESS_BLANKS = {
 }
 
 
+# Oscar's own records about a person (browsing, searches, reviews, e-mails, notifications,
+# saved cards, stock alerts, wish lists): erased with the member.
+OSCAR_PERSONAL_RECORDS = (
+    ("analytics", "UserRecord", "user"),
+    ("analytics", "UserProductView", "user"),
+    ("analytics", "UserSearch", "user"),
+    ("reviews", "Vote", "user"),
+    ("reviews", "ProductReview", "user"),
+    ("communication", "Email", "user"),
+    ("communication", "Notification", "recipient"),
+    ("payment", "Bankcard", "user"),
+    ("customer", "ProductAlert", "user"),
+    ("wishlists", "WishList", "owner"),
+)
+
+
 class DeletionNotConfirmed(KitError):
     code = "confirmation_required"
     message = "Send confirm: true to delete your data; this cannot be undone."
@@ -71,6 +87,11 @@ def erase_member(*, member, confirm: bool, ip: str | None = None) -> None:
     }
     MemberSource.objects.filter(member=member).delete()
     apps.get_model("address", "UserAddress").objects.filter(user=member).delete()
+    for app_label, model_name, field in OSCAR_PERSONAL_RECORDS:
+        apps.get_model(app_label, model_name).objects.filter(**{field: member}).delete()
+    Basket = apps.get_model("basket", "Basket")
+    # Submitted baskets belong to orders kept for accounting; the others are the member's.
+    Basket.objects.filter(owner=member).exclude(status=Basket.SUBMITTED).delete()
     apps.get_model("order", "ShippingAddress").objects.filter(order__user=member).update(
         **ADDRESS_BLANKS, phone_number="", notes=""
     )

@@ -112,6 +112,13 @@ def test_domain_errors_keep_their_code_and_status(member_api):
 
 
 @pytest.mark.django_db
+def test_a_platform_outage_no_service_expected_still_answers_503(member_api):
+    response = member_api.post("/api/v1/_probe/platform-down/")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "platform_unavailable"
+
+
+@pytest.mark.django_db
 def test_throttled_requests_answer_rate_limited(api, settings):
     for _ in range(2):
         api.get("/api/v1/_probe/throttled/")
@@ -200,6 +207,13 @@ def probe_conflict(request):
     raise Conflict("Sold out.", code="out_of_stock")
 
 
+@api_view(["POST"])
+def probe_platform_down(request):
+    from platforms.base import PlatformUnavailable
+
+    raise PlatformUnavailable("timeout", platform="wechat")
+
+
 class TwoPerMinute(AnonRateThrottle):
     rate = "2/min"
 
@@ -225,6 +239,7 @@ def probe_urls(settings):
         path("api/v1/_probe/validate/", probe_validate),
         path("api/v1/_probe/conflict/", probe_conflict),
         path("api/v1/_probe/throttled/", probe_throttled),
+        path("api/v1/_probe/platform-down/", probe_platform_down),
         *config.urls.urlpatterns,
     ]
 

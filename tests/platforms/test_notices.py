@@ -159,3 +159,12 @@ def test_operations_see_templates_grants_and_the_notice_log_in_the_admin(admin_c
         assert admin_client.get(f"/admin/platforms/{model}/").status_code == 200
     log = NoticeLog.objects.get()
     assert admin_client.get(f"/admin/platforms/noticelog/{log.pk}/change/").status_code == 200
+
+
+def test_sending_a_notice_takes_a_fixed_number_of_queries(member, django_assert_num_queries):
+    template = NoticeTemplateFactory(event="order_shipped")
+    wechat_identity(member)
+    NoticeGrantFactory(member=member, template_id=template.template_id)
+    # templates 1, savepoint 2, identity 1, grant update 1, log insert 1 (the task runs after commit)
+    with django_assert_num_queries(6):
+        send_notice(member=member, event="order_shipped", context={"order_number": "T001"})

@@ -309,3 +309,25 @@ def test_complete_refund_is_idempotent(wechatpay, django_capture_on_commit_callb
 
     complete_refund(PayRefund.objects.get(out_refund_no=state.out_refund_no).pk)
     assert PayRefund.objects.get().status == "SUCCESS"
+
+
+def test_configured_key_files_are_used_instead_of_the_sandboxs(settings, tmp_path):
+    keys = sandbox_keys()
+    (tmp_path / "merchant.pem").write_text(keys.merchant_private_key)
+    (tmp_path / "wechatpay-public.pem").write_text(keys.platform_public_key)
+    settings.WECHATPAY_PRIVATE_KEY_PATH = str(tmp_path / "merchant.pem")
+    settings.WECHATPAY_PUBLIC_KEY_PATH = str(tmp_path / "wechatpay-public.pem")
+    settings.WECHATPAY_PUBLIC_KEY_ID = keys.platform_public_key_id
+    settings.WECHATPAY_CERT_SERIAL_NO = keys.merchant_serial_no
+    settings.WECHATPAY_APIV3_KEY = keys.apiv3_key
+    reset_platform_clients()
+    assert prepay(get_payment_provider("wechat")).reference
+
+
+def test_without_the_sandbox_missing_merchant_keys_stop_the_adapter(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.PLATFORM_SANDBOX = False
+    reset_platform_clients()
+    with pytest.raises(ImproperlyConfigured):
+        get_payment_provider("wechat")

@@ -175,3 +175,12 @@ def test_extra_loaders_of_other_apps_run_after_the_brand(db, media_root, monkeyp
     assert "vouchers loaded" in output and "extra loader by path ran" in output
     assert Store.objects.get(code="hz-xihu").phone == "0571-00000000"
     assert Store.objects.get(code="sh-jingan").description == "loaded by a dotted path"
+
+
+def test_reloading_keeps_stock_that_orders_took_but_restores_edited_prices(loaded):
+    record = StockRecord.objects.get(partner_sku="QS-C-LATTE-M-HOT")
+    StockRecord.objects.filter(pk=record.pk).update(num_in_stock=150, num_allocated=2, price=Decimal("1.00"))
+    load_demo()
+    record.refresh_from_db()
+    assert (record.num_in_stock, record.num_allocated) == (150, 2)
+    assert record.price == Decimal("20.00")

@@ -1,6 +1,7 @@
 """Builders of catalog data shaped like the demo's: a tea shop with categories, products
 with SKUs (Oscar child products with text attributes), stock records and images."""
 
+import hashlib
 import io
 from decimal import Decimal
 
@@ -22,8 +23,9 @@ StockRecord = get_model("partner", "StockRecord")
 
 
 def product_class(name="茶叶", *, track_stock=True):
+    key = hashlib.sha1(f"{name}/{track_stock}".encode()).hexdigest()[:8]
     klass, _ = ProductClass.objects.get_or_create(
-        slug=f"class-{abs(hash((name, track_stock))) % 10**8}", defaults={"name": name, "track_stock": track_stock}
+        slug=f"class-{key}", defaults={"name": name, "track_stock": track_stock}
     )
     return klass
 
@@ -35,8 +37,8 @@ def attribute(klass, code, name):
 
 def category(name, parent=None):
     if parent is None:
-        return Category.add_root(name=name)
-    return parent.add_child(name=name)
+        return Category.objects.add_root(create_kwargs={"name": name})
+    return Category.objects.add_child(parent, create_kwargs={"name": name})
 
 
 def partner():

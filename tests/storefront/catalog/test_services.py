@@ -109,3 +109,15 @@ def test_original_price_attribute_becomes_the_crossed_out_price_and_is_not_shown
     value.value_text = "不是价格"
     value.save()
     assert ProductListing.objects.get(product=sku).original_price is None
+
+
+def test_a_paid_order_counts_its_units_as_sold():
+    from storefront.services.payments import PAID_HOOKS
+
+    assert catalog_services.record_order_sales in PAID_HOOKS
+    parent = f.with_skus("岩茶", [{"size": "50g"}])
+    sku = parent.children.get()
+    order = OrderFactory(status="paid")
+    OrderLineFactory(order=order, product=sku, quantity=3, partner_sku="t")
+    catalog_services.record_order_sales(order)
+    assert ProductListing.objects.get(product=parent).sales_count == 3

@@ -32,7 +32,7 @@ def ops_client(client):
 
 
 def test_orders_are_filterable_by_status_payment_store_date_and_overdue(member, ops_client, settings):
-    settings.ORDER_SHIP_WITHIN_HOURS = 48
+    settings.SHIPPING_PROMISE_HOURS = 48
     late, on_time = buy(member, sku()), buy(member, sku(), store=pickup_store(), payment_method="alipay")
     for order in (late, on_time):
         change_order_status(order, "paid", actor="test", reason="paid")

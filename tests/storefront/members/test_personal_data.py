@@ -12,7 +12,7 @@ from storefront.models import Address, Consent, Identity, MemberSource, Personal
 from storefront.services import members_privacy
 from tests.factories import AddressFactory
 from tests.storefront.members.conftest import login
-from tests.storefront.members.factories import IdentityFactory, order_for
+from tests.storefront.members.factories import IdentityFactory, open_basket_for, order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,18 @@ def test_export_contains_everything_held_about_the_member(known_shopper, setting
     assert data["orders"][0]["number"] == str(known_shopper["order"].number)
     assert data["orders"][0]["shipping_address"]["name"] == "王五"
     assert PersonalDataRequest.objects.filter(member=known_shopper["member"], kind="export").count() == 1
+
+
+def test_export_includes_oscars_records_about_the_person(known_shopper):
+    member = known_shopper["member"]
+    apps.get_model("analytics", "UserSearch").objects.create(user=member, query="龙井")
+    apps.get_model("wishlists", "WishList").objects.create(owner=member, name="想买")
+
+    data = known_shopper["client"].get("/api/v1/me/export/").json()
+
+    assert data["searches"][0]["query"] == "龙井"
+    assert data["wish_lists"][0]["name"] == "想买"
+    assert data["product_alerts"] == [] and data["reviews"] == []
 
 
 def test_export_includes_sections_other_apps_register(known_shopper, monkeypatch):
@@ -140,3 +152,25 @@ def test_deletion_runs_other_apps_erase_hooks(known_shopper, monkeypatch):
     monkeypatch.setattr(members_privacy, "ERASE_HOOKS", [lambda member: erased.append(member.pk)])
     known_shopper["client"].post("/api/v1/me/delete/", {"confirm": True}, format="json")
     assert erased == [known_shopper["member"].pk]
+
+
+def test_deletion_also_erases_oscars_records_about_the_person(known_shopper):
+    from oscar.test.factories import create_product
+
+    member = known_shopper["member"]
+    apps.get_model("analytics", "UserSearch").objects.create(user=member, query="龙井")
+    apps.get_model("wishlists", "WishList").objects.create(owner=member, name="想买")
+    apps.get_model("customer", "ProductAlert").objects.create(user=member, product=create_product())
+    open_basket_for(member)
+
+    known_shopper["client"].post("/api/v1/me/delete/", {"confirm": True}, format="json")
+
+    # Whatever still points at the user row is an accounting or audit record.
+    kept = {"order.Order", "order.OrderNote", "basket.Basket", "storefront.PersonalDataRequest", "storefront.MemberMerge"}
+    for relation in User._meta.related_objects:
+        if relation.many_to_many or relation.related_model._meta.label in kept:
+            continue
+        remaining = relation.related_model._base_manager.filter(**{relation.field.name: member})
+        assert not remaining.exists(), relation.related_model._meta.label
+    Basket = apps.get_model("basket", "Basket")
+    assert not Basket.objects.filter(owner=member).exclude(status=Basket.SUBMITTED).exists()
