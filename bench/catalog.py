@@ -54,9 +54,15 @@ def load(products=1000, skus=5, images=3, seed=7):
     StockRecord = get_model("partner", "StockRecord")
 
     rng = random.Random(seed)
-    product_class, _ = ProductClass.objects.get_or_create(name="Bench drink", defaults={"requires_shipping": True, "track_stock": True})
-    flavour, _ = ProductAttribute.objects.get_or_create(product_class=product_class, code="flavour", defaults={"name": "口味", "type": "text"})
-    size, _ = ProductAttribute.objects.get_or_create(product_class=product_class, code="size", defaults={"name": "规格", "type": "text"})
+    product_class, _ = ProductClass.objects.get_or_create(
+        name="Bench drink", defaults={"requires_shipping": True, "track_stock": True}
+    )
+    flavour, _ = ProductAttribute.objects.get_or_create(
+        product_class=product_class, code="flavour", defaults={"name": "口味", "type": "text"}
+    )
+    size, _ = ProductAttribute.objects.get_or_create(
+        product_class=product_class, code="size", defaults={"name": "规格", "type": "text"}
+    )
     partner, _ = Partner.objects.get_or_create(name="Bench partner")
     categories = [
         create_from_breadcrumbs(path)
@@ -67,30 +73,51 @@ def load(products=1000, skus=5, images=3, seed=7):
     parents = Product.objects.bulk_create(
         [
             Product(
-                structure="parent", product_class=product_class, is_public=True,
-                title=f"{rng.choice(WORDS)}{rng.choice(WORDS)} {n:04d}", slug=f"bench-{n}",
-                description="<p>基准测试商品</p>", upc=f"BENCH-{n:05d}",
+                structure="parent",
+                product_class=product_class,
+                is_public=True,
+                title=f"{rng.choice(WORDS)}{rng.choice(WORDS)} {n:04d}",
+                slug=f"bench-{n}",
+                description="<p>基准测试商品</p>",
+                upc=f"BENCH-{n:05d}",
             )
             for n in range(products)
         ]
     )
     children = Product.objects.bulk_create(
         [
-            Product(structure="child", parent=parent, is_public=True, title="", slug=f"bench-{p}-{s}", upc=f"BENCH-{p:05d}-{s}")
+            Product(
+                structure="child",
+                parent=parent,
+                is_public=True,
+                title="",
+                slug=f"bench-{p}-{s}",
+                upc=f"BENCH-{p:05d}-{s}",
+            )
             for p, parent in enumerate(parents)
             for s in range(skus)
         ]
     )
     values = []
     for index, child in enumerate(children):
-        values.append(ProductAttributeValue(product=child, attribute=flavour, value_text=FLAVOURS[index % skus % len(FLAVOURS)]))
-        values.append(ProductAttributeValue(product=child, attribute=size, value_text=SIZES[(index // len(FLAVOURS)) % len(SIZES)]))
+        values.append(
+            ProductAttributeValue(product=child, attribute=flavour, value_text=FLAVOURS[index % skus % len(FLAVOURS)])
+        )
+        values.append(
+            ProductAttributeValue(
+                product=child, attribute=size, value_text=SIZES[(index // len(FLAVOURS)) % len(SIZES)]
+            )
+        )
     ProductAttributeValue.objects.bulk_create(values)
     StockRecord.objects.bulk_create(
         [
             StockRecord(
-                product=child, partner=partner, partner_sku=child.upc,
-                price=Decimal(rng.randrange(1200, 4800)) / 100, num_in_stock=rng.randrange(0, 500), num_allocated=0,
+                product=child,
+                partner=partner,
+                partner_sku=child.upc,
+                price=Decimal(rng.randrange(1200, 4800)) / 100,
+                num_in_stock=rng.randrange(0, 500),
+                num_allocated=0,
             )
             for child in children
         ]
@@ -107,8 +134,11 @@ def load(products=1000, skus=5, images=3, seed=7):
     )
     extras = fill_catalog_extras(parents, children, rng)
     return {
-        "products": len(parents), "skus": len(children), "images": len(parents) * images,
-        "media_root": settings.MEDIA_ROOT, **extras,
+        "products": len(parents),
+        "skus": len(children),
+        "images": len(parents) * images,
+        "media_root": settings.MEDIA_ROOT,
+        **extras,
     }
 
 
@@ -160,6 +190,15 @@ def flash_sale_sku(units=100):
     Product = get_model("catalogue", "Product")
     StockRecord = get_model("partner", "StockRecord")
     parent = Product.objects.filter(structure="parent").order_by("pk").first()
-    child = Product.objects.create(structure="child", parent=parent, is_public=True, title="限时秒杀", slug="bench-flash", upc="BENCH-FLASH")
-    StockRecord.objects.create(product=child, partner=StockRecord.objects.first().partner, partner_sku="BENCH-FLASH", price=Decimal("9.90"), num_in_stock=units, num_allocated=0)
+    child = Product.objects.create(
+        structure="child", parent=parent, is_public=True, title="限时秒杀", slug="bench-flash", upc="BENCH-FLASH"
+    )
+    StockRecord.objects.create(
+        product=child,
+        partner=StockRecord.objects.first().partner,
+        partner_sku="BENCH-FLASH",
+        price=Decimal("9.90"),
+        num_in_stock=units,
+        num_allocated=0,
+    )
     return child.pk

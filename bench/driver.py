@@ -59,8 +59,9 @@ class Result:
         }
 
 
-def drive(name, host, port, make_request, total, concurrency, ok_statuses=(200, 201, 204), time_limit=120.0,
-          keep_bodies=False):
+def drive(
+    name, host, port, make_request, total, concurrency, ok_statuses=(200, 201, 204), time_limit=120.0, keep_bodies=False
+):
     """Sends `total` requests made by make_request(i) -> Request from `concurrency` threads.
 
     Stops early when `time_limit` seconds pass (then fewer requests are reported). With
@@ -115,8 +116,16 @@ def drive(name, host, port, make_request, total, concurrency, ok_statuses=(200, 
         thread.join()
     seconds = time.perf_counter() - begun
     return Result(
-        name, len(latencies), seconds, latencies, {str(k): v for k, v in sorted(statuses.items())}, errors, samples,
-        queries, finished, bodies,
+        name,
+        len(latencies),
+        seconds,
+        latencies,
+        {str(k): v for k, v in sorted(statuses.items())},
+        errors,
+        samples,
+        queries,
+        finished,
+        bodies,
     )
 
 

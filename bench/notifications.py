@@ -41,8 +41,14 @@ def main():
                 trade.success_time = timezone.now().replace(microsecond=0)
                 trade.save(update_fields=["state", "transaction_id", "success_time"])
         body = notification_body("TRANSACTION.SUCCESS", _trade_json(trade))
-        notifications.append({"number": number, "body": body, "duplicate": False,
-                              "headers": {"Content-Type": "application/json", **signed_headers(body)}})
+        notifications.append(
+            {
+                "number": number,
+                "body": body,
+                "duplicate": False,
+                "headers": {"Content-Type": "application/json", **signed_headers(body)},
+            }
+        )
 
     # Every tenth notification is delivered a second time, a few places later.
     every = max(1, round(1 / request["duplicates"])) if request["duplicates"] else 0
@@ -51,8 +57,13 @@ def main():
     for index, note in enumerate(notifications):
         ordered.append(note)
         if every and index % every == every - 1:
-            pending.append({**note, "duplicate": True, "headers": {"Content-Type": "application/json",
-                                                                   **signed_headers(note["body"])}})
+            pending.append(
+                {
+                    **note,
+                    "duplicate": True,
+                    "headers": {"Content-Type": "application/json", **signed_headers(note["body"])},
+                }
+            )
         if len(pending) and index % 3 == 0:
             ordered.append(pending.pop(0))
     ordered.extend(pending)

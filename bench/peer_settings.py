@@ -12,7 +12,12 @@ _KIT_AUTHENTICATION = REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
 # the kit, so both sides do the same work: the same bearer tokens (members of the same
 # database, authenticated by the same knox lookup; session auth stays for oscar-api's
 # anonymous baskets) and a page of 20 (oscar-api paginates nothing by default).
-for key in ("DEFAULT_AUTHENTICATION_CLASSES", "DEFAULT_PERMISSION_CLASSES", "DEFAULT_PAGINATION_CLASS", "EXCEPTION_HANDLER"):
+for key in (
+    "DEFAULT_AUTHENTICATION_CLASSES",
+    "DEFAULT_PERMISSION_CLASSES",
+    "DEFAULT_PAGINATION_CLASS",
+    "EXCEPTION_HANDLER",
+):
     REST_FRAMEWORK.pop(key, None)
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     *_KIT_AUTHENTICATION,

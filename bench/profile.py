@@ -57,8 +57,10 @@ def main():
         for _ in range(args.n):
             call()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"{args.n} requests, {seconds / args.n * 1000:.2f} ms each, {cpu / args.n * 1000:.2f} ms CPU of this "
-          "process each (profiler on)")
+    print(
+        f"{args.n} requests, {seconds / args.n * 1000:.2f} ms each, {cpu / args.n * 1000:.2f} ms CPU of this "
+        "process each (profiler on)"
+    )
     print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 

@@ -11,9 +11,8 @@ LOGGING = {"version": 1, "disable_existing_loggers": True, "root": {"level": "WA
 # Every client of the benchmark is 127.0.0.1, so login, write and browse throttles would
 # turn load into 429s. A rate of None switches a DRF throttle off without touching the
 # cache; the benchmark measures the code, not the throttle.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
-    key: None for key in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # noqa: F405
-}}
+_THROTTLE_SCOPES = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(_THROTTLE_SCOPES)}  # noqa: F405
 # Without Redis (bench/run.py starts one when redis-server exists) the file cache lives in
 # the benchmark's own folder, never in the demo's var/cache.
 if not REDIS_URL:  # noqa: F405

@@ -6,7 +6,7 @@ Every error a shopper can meet leaves through `api_exception_handler` as
 authentication, throttling) are mapped to codes here, so views never build error bodies.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -98,7 +98,12 @@ def api_exception_handler(exc, context):
 
     # Services turn platform failures into their own errors; this is the safety net so that
     # a platform outage a service did not expect still reaches the shopper as a clear error.
-    if isinstance(exc, PlatformDown):
+    if isinstance(exc, RecursionError):
+        # JSON nested thousands deep: the parser gives up with RecursionError, not ValueError.
+        exc = exceptions.ParseError("The JSON body is nested too deeply.")
+    elif isinstance(exc, RequestDataTooBig):
+        exc = KitError("The request body is too large.", code="request_too_large", status_code=413)
+    elif isinstance(exc, PlatformDown):
         exc = PlatformUnavailable()
     elif isinstance(exc, PlatformError):
         exc = KitError("The platform refused the request.", code="platform_error", status_code=502)
@@ -146,5 +151,6 @@ def json_error_view(status_code, code, message):
 
 
 # Plain Django 404/500 pages under /api/ answer in the same shape (see config/urls.py).
+api_bad_request = json_error_view(400, "bad_request", "The request could not be understood.")
 api_not_found = json_error_view(404, "not_found", "Not found.")
 api_server_error = json_error_view(500, "server_error", "Something went wrong on our side.")

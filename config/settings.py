@@ -291,6 +291,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     # (load_demo on a fresh clone runs before `make run` would create it).
     for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
+# autodiscover_tasks() looks in installed apps only; config is not one, so its heartbeat
+# task would be unknown to the worker (beat sends it, the worker discards it).
+CELERY_IMPORTS = ["config.tasks"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -330,6 +333,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_ORDER_STATUS_CASCADE = {}
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+# The simple backend cannot index; Oscar's default processor would warn on every product save.
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 THUMBNAIL_KVSTORE = "sorl.thumbnail.kvstores.cached_db_kvstore.KVStore"
 THUMBNAIL_PRESERVE_FORMAT = True
 THUMBNAIL_QUALITY = 85

@@ -82,5 +82,6 @@ if settings.DEBUG:
 admin.site.site_header = settings.OSCAR_SHOP_NAME
 admin.site.site_title = settings.OSCAR_SHOP_NAME
 
+handler400 = "config.errors.api_bad_request"
 handler404 = "config.errors.api_not_found"
 handler500 = "config.errors.api_server_error"

@@ -62,10 +62,20 @@ def shipped_quantities(order) -> dict[int, int]:
 
 
 def lines_left_to_ship(order) -> list[tuple[Line, int]]:
-    """[(order line, units left to ship)] for lines with something left, in line order."""
+    """[(order line, units left to ship)] for lines with something left, in line order.
+
+    Units already sent and units the shopper was paid back for (approved after-sales requests)
+    are not left to ship: goods refunded before they left must not leave afterwards."""
+    from storefront.services.orders import units_refunded
+
     shipped = shipped_quantities(order)
-    lines = order.lines.order_by("pk")
-    return [(line, line.quantity - shipped.get(line.pk, 0)) for line in lines if line.quantity > shipped.get(line.pk, 0)]
+    refunded = units_refunded(order)
+    left = []
+    for line in order.lines.order_by("pk"):
+        units = line.quantity - shipped.get(line.pk, 0) - refunded.get(line.pk, 0)
+        if units > 0:
+            left.append((line, units))
+    return left
 
 
 def is_pickup(order) -> bool:

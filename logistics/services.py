@@ -479,6 +479,13 @@ def on_order_paid(order):
         plan_order_upload(order=order, logistics_type=WechatShippingUpload.LogisticsType.VIRTUAL)
 
 
+def on_refund_settled(order):
+    """REFUND_SETTLED_HOOKS entry: when the units still waiting to ship were refunded, a partly
+    shipped order has shipped everything it still owes."""
+    if order.status == PARTIALLY_SHIPPED and not selectors.lines_left_to_ship(order):
+        _change_order_status(order, SHIPPED, actor=None, reason="the lines not yet shipped were refunded")
+
+
 def on_order_status_changed(sender, order, old_status, new_status, **kwargs):
     """Oscar's order_status_changed: a pickup order handed over owes WeChat its upload."""
     if new_status in (DELIVERED, "completed") and old_status in ("paid", SHIPPED) and selectors.is_pickup(order):

@@ -103,3 +103,42 @@ def send_notice(*, member, event: str, context: dict) -> list[NoticeLog]:
             if log.status == NoticeLog.Status.QUEUED:
                 transaction.on_commit(lambda log_id=log.pk: deliver_notice.delay(log_id))
     return logs
+
+
+# --- members merged or erased (registered with storefront's hooks in PlatformsConfig.ready) ---
+def move_notice_data(source, target):
+    """Two members became one: the absorbed member's grants and notice log follow, so notices
+    the shopper accepted on either account can still be sent."""
+    for grant in NoticeGrant.objects.select_for_update().filter(member=source).order_by("pk"):
+        kept = NoticeGrant.objects.select_for_update().filter(
+            member=target, platform=grant.platform, template_id=grant.template_id
+        ).first()
+        if kept is None:
+            grant.member = target
+            grant.save(update_fields=["member", "updated_at"])
+            continue
+        NoticeGrant.objects.filter(pk=kept.pk).update(
+            remaining=F("remaining") + grant.remaining,
+            accepted_total=F("accepted_total") + grant.accepted_total,
+            rejected_total=F("rejected_total") + grant.rejected_total,
+        )
+        grant.delete()
+    NoticeLog.objects.filter(member=source).update(member=target)
+
+
+def erase_notice_data(member):
+    """Account deletion: grants go, and the log keeps only what was sent when, without the
+    shopper's openid or the message's personal content."""
+    NoticeGrant.objects.filter(member=member).delete()
+    NoticeLog.objects.filter(member=member).update(openid="", data={}, page="")
+
+
+def export_notice_data(member):
+    return {
+        "notice_grants": list(
+            NoticeGrant.objects.filter(member=member).values("platform", "template_id", "remaining", "accepted_total", "rejected_total")
+        ),
+        "notices_sent": list(
+            NoticeLog.objects.filter(member=member).order_by("created_at").values("platform", "event", "status", "created_at", "sent_at")
+        ),
+    }

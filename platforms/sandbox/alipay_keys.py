@@ -10,10 +10,7 @@ signature" fault signs with it) and the mini program's AES key (encrypted phone 
 from __future__ import annotations
 
 import base64
-import json
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +18,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+
+from platforms.sandbox.keyfile import load_or_create
 
 
 @dataclass(frozen=True)
@@ -64,21 +63,7 @@ def keys_path() -> Path:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> AlipaySandboxKeys:
-    target = Path(path)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".alipay-keys-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(_generate(), handle)
-        try:
-            # link() refuses to replace: when two processes start together, the first wins
-            # and both then read the same keys.
-            os.link(tmp, target)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    return AlipaySandboxKeys(**json.loads(target.read_text()))
+    return AlipaySandboxKeys(**load_or_create(Path(path), _generate))
 
 
 def sandbox_keys() -> AlipaySandboxKeys:

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
-import os
 import secrets
 import string
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+
+from platforms.sandbox.keyfile import load_or_create
 
 
 @dataclass(frozen=True)
@@ -109,20 +108,7 @@ def keys_path() -> Path:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> WeChatSandboxKeys:
-    target = Path(path)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".wechat-keys-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(_generate(), handle)
-        try:
-            # link() refuses to replace: two processes starting together end up with one key set.
-            os.link(tmp, target)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    return WeChatSandboxKeys(**json.loads(target.read_text()))
+    return WeChatSandboxKeys(**load_or_create(Path(path), _generate))
 
 
 def sandbox_keys() -> WeChatSandboxKeys:

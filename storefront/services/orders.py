@@ -243,16 +243,24 @@ def request_refund(*, order, member, kind, reason, lines=None, photos=()):
     if order.status not in PAID_STATUSES:
         raise InvalidOrderState(f"Order {order.number} is {order.status}; only paid orders can be refunded.")
     order_lines = {line.pk: line for line in order.lines.all()}
-    chosen = []
+    # A line named twice counts once with both quantities, and units of approved requests are
+    # gone: otherwise one line could be refunded with the money of the others.
+    wanted = {}
     for item in lines or []:
         line = order_lines.get(item["line_id"])
         if line is None:
             raise KitError("No such line in this order.", code="invalid_input",
                            fields={"lines": f"Line {item['line_id']} is not in order {order.number}."})
-        if not 1 <= item["quantity"] <= line.quantity:
+        wanted[line.pk] = wanted.get(line.pk, 0) + item["quantity"]
+    refunded = units_refunded(order) if wanted else {}
+    chosen = []
+    for line_id, quantity in wanted.items():
+        line = order_lines[line_id]
+        left = line.quantity - refunded.get(line_id, 0)
+        if not 1 <= quantity <= left:
             raise KitError("Quantity out of range.", code="invalid_input",
-                           fields={"lines": f"Line {line.pk} has {line.quantity} item(s)."})
-        chosen.append({"line_id": line.pk, "quantity": item["quantity"]})
+                           fields={"lines": f"Line {line.pk} has {left} item(s) left to refund."})
+        chosen.append({"line_id": line.pk, "quantity": quantity})
     if chosen:
         amount = sum(
             to_yuan(order_lines[c["line_id"]].line_price_incl_tax * c["quantity"] / order_lines[c["line_id"]].quantity)
@@ -271,6 +279,17 @@ def request_refund(*, order, member, kind, reason, lines=None, photos=()):
             AfterSalesPhoto.objects.create(request=request, image=photo)
         record_event(order, f"After-sales requested ({kind}, {request.amount}): {reason}", actor=member)
     return request
+
+
+def units_refunded(order) -> dict[int, int]:
+    """{order line id: units} of the order's approved after-sales requests: units the shopper
+    has been (or is being) paid back for, which must not be refunded, nor shipped, again."""
+    units = {}
+    approved = AfterSalesRequest.objects.filter(order=order, status=AfterSalesRequest.Status.APPROVED)
+    for request in approved:
+        for line_id, quantity in _restock_quantities(request).items():
+            units[line_id] = units.get(line_id, 0) + quantity
+    return units
 
 
 def _restock_quantities(request):

@@ -65,6 +65,9 @@ SOURCE_TYPE_NAMES = {"wechat": "WeChat Pay", "alipay": "Alipay"}
 
 # callables(order) run once after an order becomes paid; other apps append to it.
 PAID_HOOKS: list[Callable] = []
+# callables(order) run when the refunds of an order are over and it keeps part of the payment
+# (it is back in its earlier status); inside the transaction that settled it.
+REFUND_SETTLED_HOOKS: list[Callable] = []
 
 
 class PaymentConflict(errors.Conflict):
@@ -700,6 +703,8 @@ def _settle_order_after_refund(order):
     first = refunds.filter(moved_order=True).order_by("-created_at").first()
     back_to = first.order_status_before if first else PAID
     change_status(order, back_to or PAID, reason="refund finished, part of the payment kept")
+    for hook in list(REFUND_SETTLED_HOOKS):
+        hook(order)
 
 
 def refund_late_payment(transaction_pk: int) -> Refund:

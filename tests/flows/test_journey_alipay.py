@@ -14,6 +14,7 @@ from tests.flows.factories import (
     alipay_login,
     bind_alipay_phone,
     new_phone,
+    notice_templates,
     ok,
     order_of,
     pay_alipay,
@@ -84,3 +85,31 @@ def test_an_alipay_shopper_picks_up_one_order_and_gets_a_refund_for_another(api,
     assert [r["status"] for r in order["payments"][0]["refunds"]] == ["success"]
     # The goods came back on sale, as the request's box said.
     assert StockRecord.objects.get(product=shop.keemun).num_in_stock == 5
+
+
+def test_an_alipay_shopper_who_subscribed_is_told_once_that_the_order_is_paid_and_shipped(api, committed):
+    from oscar.apps.order.models import Order
+
+    from logistics.services import ensure_default_carriers, ship_order
+    from platforms.models import NoticeLog
+    from platforms.sandbox.alipay_models import AlipayMessage
+
+    shop = tea_shop()
+    notice_templates("alipay")
+    ensure_default_carriers()
+    shopper, user_id, _login = alipay_login(api)
+    ok(shopper.post("/api/v1/notifications/grants/", {
+        "platform": "alipay", "accepted": ["tpl-alipay-order_paid", "tpl-alipay-order_shipped"], "rejected": []},
+        format="json"))
+    address = add_address(shopper)
+    add_to_basket(shopper, shop.keemun.pk, 1)
+    placed, _preview, _key = place_order(
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "alipay"})
+    pay_alipay(api, shopper, placed["number"], committed)
+    with committed():
+        ship_order(order=Order.objects.get(number=placed["number"]), carrier="ZTO", tracking_number="731234567890421")
+
+    assert sorted(AlipayMessage.objects.filter(to_user_id=user_id).values_list("template_id", flat=True)) == [
+        "tpl-alipay-order_paid", "tpl-alipay-order_shipped"]
+    assert sorted(NoticeLog.objects.values_list("event", "status")) == [
+        ("order_paid", "sent"), ("order_shipped", "sent")]

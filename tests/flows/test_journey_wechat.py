@@ -203,3 +203,98 @@ def _order(number):
     from oscar.apps.order.models import Order
 
     return Order.objects.get(number=number)
+
+
+def test_notices_go_only_where_a_grant_exists_and_once_even_when_wechat_pay_notifies_twice(api, committed):
+    from platforms.sandbox import faults
+
+    shop = tea_shop()
+    notice_templates("wechat")
+    ensure_default_carriers()
+    shopper, openid, _login = wechat_login(api)
+    # The shopper accepts "paid" on two occasions (two messages' worth) and rejects "shipped".
+    for _occasion in range(2):
+        ok(shopper.post("/api/v1/notifications/grants/", {
+            "platform": "wechat", "accepted": ["tpl-wechat-order_paid"], "rejected": ["tpl-wechat-order_shipped"]},
+            format="json"))
+    address = add_address(shopper)
+    add_to_basket(shopper, shop.keemun.pk, 1)
+    placed, _preview, _key = place_order(
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+
+    faults.set_fault("wechatpay", "duplicate_notification")
+    pay_wechat(api, shopper, placed["number"], committed)
+    assert sorted(NotificationLog.objects.values_list("outcome", flat=True)) == ["duplicate", "processed"]
+    from logistics.services import ship_order
+
+    with committed():
+        ship_order(order=_order(placed["number"]), carrier="ZTO", tracking_number="731234567890121")
+
+    assert list(SubscribeMessage.objects.filter(touser=openid).values_list("template_id", flat=True)) == [
+        "tpl-wechat-order_paid"]
+    assert dict(NoticeLog.objects.values_list("event", "status")) == {"order_paid": "sent", "order_shipped": "no_grant"}
+    # The second "paid" grant is still there for the next order.
+    from platforms.models import NoticeGrant
+
+    assert NoticeGrant.objects.get(template_id="tpl-wechat-order_paid").remaining == 1
+
+
+def _ship_paid_order(api, committed, tracking_number):
+    from logistics.services import ship_order
+
+    ensure_default_carriers()
+    shop = tea_shop()
+    shopper, _openid, _login = wechat_login(api)
+    address = add_address(shopper)
+    add_to_basket(shopper, shop.keemun.pk, 1)
+    placed, _preview, _key = place_order(
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+    pay_wechat(api, shopper, placed["number"], committed)
+    with committed():
+        ship_order(order=_order(placed["number"]), carrier="ZTO", tracking_number=tracking_number)
+    return shopper, placed["number"]
+
+
+def _advance_until_delivered(api, committed, tracking_number):
+    for _ in range(10):
+        with committed():
+            pushed = ok(api.post("/sandbox/tracking/advance/", {"com": "zhongtong", "num": tracking_number},
+                                 format="json"))
+        assert pushed["pushed"] is True, pushed  # the kit acknowledged the push
+        if Shipment.objects.get(tracking_number=tracking_number).status == "delivered":
+            return
+    raise AssertionError("the parcel never arrived")
+
+
+def test_a_delivered_order_completes_by_itself_after_the_auto_complete_days(api, committed, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from storefront.services.orders import complete_delivered_orders
+
+    shopper, number = _ship_paid_order(api, committed, "731234567890221")
+    _advance_until_delivered(api, committed, "731234567890221")
+    assert order_of(shopper, number)["status"] == "delivered"
+
+    assert complete_delivered_orders(now=timezone.now() + dt.timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS - 1)) == 0
+    assert complete_delivered_orders(now=timezone.now() + dt.timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS + 1)) == 1
+    assert order_of(shopper, number)["status"] == "completed"
+
+
+def test_tracking_that_arrives_after_a_refund_is_recorded_and_leaves_the_order_refunded(api, operations, committed):
+    from storefront.models import AfterSalesRequest
+
+    shopper, number = _ship_paid_order(api, committed, "731234567890321")
+    asked = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/",
+                            {"type": "return_and_refund", "reason": "包装破损"}, format="json"), 201)
+    with committed():
+        operations.post(reverse("admin:storefront_aftersalesrequest_changelist"),
+                        {"action": "approve", "_selected_action": [asked["id"]]})
+    assert AfterSalesRequest.objects.get().status == "approved"
+    assert order_of(shopper, number)["status"] == "refunded"
+
+    _advance_until_delivered(api, committed, "731234567890321")
+
+    assert order_of(shopper, number)["status"] == "refunded"
+    assert ok(shopper.get(f"/api/v1/shipments/{Shipment.objects.get().pk}/"))["status"] == "delivered"

@@ -77,11 +77,6 @@ def test_the_same_phone_on_wechat_and_alipay_makes_one_member_seeing_both_orders
     assert old.get("/api/v1/me/").status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Subscribe-message grants stay with the absorbed member after a phone merge: platforms "
-    "registers no storefront.services.members.MERGE_HOOKS entry for NoticeGrant, so send_notice "
-    "for the surviving member finds no grant (NoticeLog status no_grant) although the shopper "
-    "accepted the template."))
 def test_grants_given_before_the_merge_still_send_the_shipping_notice(api, committed):
     shop = tea_shop()
     notice_templates("wechat")

@@ -51,9 +51,6 @@ def test_erasure_removes_the_platform_identity(api, committed):
     assert Order.objects.filter(user_id=member_id).count() == 1  # kept for accounting
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Erasure (storefront.services.members_privacy.erase_member) leaves the member's WeChat openid in "
-    "platforms.NoticeLog and their NoticeGrant rows: platforms registers no ERASE_HOOKS entry."))
 def test_erasure_leaves_no_openid_or_grant_in_the_notice_tables(api, committed):
     shopper, openid, member_id = _shopper_who_was_sent_notices(api, committed)
 
