@@ -347,7 +347,16 @@ def main():
 def scenarios(data):
     parents, skus, tokens = data["parents"], data["skus"], data["tokens"]
     rows = []
-    ceiling = measure("ceiling (trivial DRF endpoint)", KIT_PORT, lambda i: get("/bench/ceiling/")).summary()
+    ceilings = []
+
+    def measure_ceiling():
+        """The ceiling right before a kit scenario: the machine is shared, its load drifts
+        within a run, and kit / ceiling compares two rates taken in the same minute."""
+        result = measure("ceiling (trivial DRF endpoint)", KIT_PORT, lambda i: get("/bench/ceiling/"), warmup=100)
+        ceilings.append(result.summary())
+        return ceilings[-1]
+
+    ceiling = measure_ceiling()
 
     def add(name, kit_result, peer_result=None):
         entry = {"scenario": name, "kit": kit_result.summary(), "ceiling": ceiling}
@@ -379,7 +388,9 @@ def scenarios(data):
             None,
         ),
     ]
-    for name, kit_make, peer_make in reads:
+    for index, (name, kit_make, peer_make) in enumerate(reads):
+        if index:
+            ceiling = measure_ceiling()
         kit_result = measure(f"kit: {name}", KIT_PORT, kit_make)
         peer_result = measure(f"oscar-api: {name}", PEER_PORT, peer_make) if peer_make else None
         add(name, kit_result, peer_result)
@@ -601,11 +612,16 @@ def markdown(report):
             f"| {name} | {kit['rps']} | {kit['p50_ms']} / {kit['p95_ms']} | {_cell(kit.get('queries'))} | {kit['errors']} | "
             f"{' | '.join(peer_cells)} | {_cell(entry.get('kit_vs_oscar_api'))} | {_cell(entry.get('kit_vs_ceiling'))} |"
         )
-    ceiling = report["scenarios"][0]["ceiling"] if report["scenarios"] else None
-    if ceiling:
+    seen = []
+    for entry in report["scenarios"]:
+        if entry.get("ceiling") and entry["ceiling"] not in seen:
+            seen.append(entry["ceiling"])
+    if seen:
         lines.append(
-            f"\nCeiling (trivial DRF endpoint, same server and settings): {ceiling['rps']} req/s, "
-            f"p50 {ceiling['p50_ms']} ms, p95 {ceiling['p95_ms']} ms, {ceiling['queries']} queries."
+            "\nCeiling (trivial DRF endpoint, same server and settings), measured right before each kit read "
+            "scenario; each row's kit / ceiling uses the one before it: "
+            + ", ".join(f"{c['rps']} req/s (p50 {c['p50_ms']} ms)" for c in seen)
+            + "."
         )
     lines += ["", "| target | measured | met |", "| --- | --- | --- |"]
     for target in report["targets"]:

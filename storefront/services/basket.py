@@ -30,12 +30,29 @@ def strategy_for(member):
     return get_strategy(user=member)
 
 
-def prepare(basket, member):
-    """Gives a loaded basket its strategy and applies the offers and vouchers it qualifies for."""
+def prepare(basket, member, *, apply_offers=True):
+    """Gives a loaded basket its strategy, its lines with everything pricing and the API read
+    (so a basket costs the same number of queries with 1 line or 50), and applies the offers
+    and vouchers it qualifies for."""
     basket.strategy = strategy_for(member)
     if basket.pk:
-        Applicator().apply(basket, member)
+        basket._lines = _lines_queryset(basket)
+        if apply_offers:
+            Applicator().apply(basket, member)
     return basket
+
+
+def _lines_queryset(basket):
+    from storefront.selectors.orders import image_prefetches
+
+    return (
+        basket.lines.select_related(
+            "stockrecord", "product", "product__product_class", "product__parent", "product__parent__product_class",
+            "product__listing", "product__parent__listing",
+        )
+        .prefetch_related("attributes", "product__stockrecords", *image_prefetches("product"))
+        .order_by("pk")
+    )
 
 
 def find_open_basket(member):
@@ -48,12 +65,12 @@ def _lock_member(member):
     get_user_model().objects.select_for_update().filter(pk=member.pk).first()
 
 
-def _open_basket_for_update(member):
+def _open_basket_for_update(member, *, apply_offers=True):
     _lock_member(member)
     basket = Basket.open.filter(owner=member).order_by("pk").first()
     if basket is None:
         basket = Basket.objects.create(owner=member)
-    return prepare(basket, member)
+    return prepare(basket, member, apply_offers=apply_offers)
 
 
 def max_quantity_for(product) -> int:
@@ -100,7 +117,8 @@ def check_quantity(basket, product, quantity):
 def add_line(*, member, sku_id, quantity):
     """Adds `quantity` of a SKU (to an existing line of it, if any)."""
     product = purchasable_sku(sku_id)
-    basket = _open_basket_for_update(member)
+    # Offers are applied once, to the basket as it is after the change (find_open_basket).
+    basket = _open_basket_for_update(member, apply_offers=False)
     existing = basket.lines.filter(product=product).first()
     if existing is None and basket.num_lines >= settings.BASKET_MAX_LINES:
         raise KitError(
@@ -126,7 +144,7 @@ def _member_line(member, line_id):
 
 @transaction.atomic
 def change_line(*, member, line_id, quantity):
-    basket = _open_basket_for_update(member)
+    basket = _open_basket_for_update(member, apply_offers=False)
     line = _member_line(member, line_id)
     check_quantity(basket, line.product, quantity)
     line.quantity = quantity

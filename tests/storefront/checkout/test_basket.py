@@ -214,3 +214,23 @@ def test_an_offer_stack_that_would_go_negative_totals_zero(member, member_api):
 def test_a_huge_line_id_in_the_path_is_not_found(member_api):
     response = member_api.delete("/api/v1/basket/lines/99999999999999999999999/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "basket_line_not_found"
+
+
+def _queries_to_read_and_add(member_api, lines):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(lines):
+        add(member_api, child_sku(price="20.00", stock=50))
+    extra = child_sku(price="30.00", stock=50)
+    with CaptureQueriesContext(connection) as read:
+        assert member_api.get("/api/v1/basket/").status_code == 200
+    with CaptureQueriesContext(connection) as write:
+        add(member_api, extra)
+    return len(read), len(write)
+
+
+def test_reading_and_adding_cost_the_same_queries_for_a_small_and_a_big_basket(member_api, other_api):
+    small = _queries_to_read_and_add(member_api, lines=1)
+    big = _queries_to_read_and_add(other_api, lines=8)
+    assert small == big
