@@ -23,6 +23,7 @@ def main():
     parser.add_argument("--header", action="append", default=[], help="Name: value")
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--no-cache", action="store_true", help="clear the cache before every request")
+    parser.add_argument("--flat", action="store_true", help="functions by their own time instead of the call tree")
     args = parser.parse_args()
 
     django.setup()
@@ -61,7 +62,7 @@ def main():
         f"{args.n} requests, {seconds / args.n * 1000:.2f} ms each, {cpu / args.n * 1000:.2f} ms CPU of this "
         "process each (profiler on)"
     )
-    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    print(profiler.output_text(unicode=False, color=False, show_all=False, flat=args.flat))
 
 
 if __name__ == "__main__":
