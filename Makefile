@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Absolute URLs (images, notify URLs) follow the address the demo is served on.
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint bench install install-dev demo worker schema clean
 
