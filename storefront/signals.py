@@ -98,3 +98,15 @@ def _catalog_changed(sender, raw=False, **kwargs):
     from storefront.services import catalog
 
     catalog.bump_catalog_version()
+
+
+# --- members merged: the storefront's own rows that point at a member follow ----------------
+def _move_member_rows_on_merge():
+    from storefront.services.members import MERGE_HOOKS
+    from storefront.services.orders import move_after_sales_requests
+
+    if move_after_sales_requests not in MERGE_HOOKS:
+        MERGE_HOOKS.append(move_after_sales_requests)
+
+
+_move_member_rows_on_merge()

@@ -356,3 +356,9 @@ def reject_after_sales(*, request, staff, note=""):
         request.save()
         record_event(request.order, f"After-sales request {request.pk} rejected. {note}".strip(), actor=staff)
     return request
+
+
+def move_after_sales_requests(source, target):
+    """MERGE_HOOKS entry: two members became one, so the absorbed one's refund requests are
+    the survivor's (they follow the orders, which the merge moves)."""
+    AfterSalesRequest.objects.filter(member=source).update(member=target)

@@ -282,3 +282,19 @@ def test_merge_fills_empty_profile_fields_from_the_absorbed_member(shopper_login
     body = bind_phone(newer_client, sandbox, newer).json()
 
     assert (body["nickname"], body["birthday"], body["gender"]) == ("阿里茶友", "1990-01-02", "female")
+
+
+def test_merge_moves_the_absorbed_members_refund_requests(wechat_then_alipay, sandbox):
+    from decimal import Decimal
+
+    from storefront.models import AfterSalesRequest
+
+    shop = wechat_then_alipay
+    request = AfterSalesRequest.objects.create(
+        order=shop["alipay_order"], member=shop["alipay_member"], kind="refund_only", reason="不想要了", amount=Decimal("1.00")
+    )
+
+    bind_on_alipay(shop, sandbox)
+
+    request.refresh_from_db()
+    assert request.member_id == shop["wechat_member"].pk
