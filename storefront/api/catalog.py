@@ -27,7 +27,7 @@ from storefront.serializers.catalog import (
     ProductPageSerializer,
     ProductSummarySerializer,
 )
-from storefront.services.catalog import catalog_version
+from storefront.services.catalog import CATALOG_VERSION_KEY, catalog_version
 
 
 class BrowseThrottle(AnonRateThrottle):
@@ -44,22 +44,28 @@ class PublicCatalogView(APIView):
     throttle_classes = [BrowseThrottle]
 
     def cached(self, request, build):
-        """`build()` once per catalog version and URL; 304 when the client has it already."""
+        """`build()` once per catalog version and URL; 304 when the client has it already.
+
+        One cache round trip per request: the answer is stored under a key of the URL alone,
+        together with the catalog version it was built for, and fetched in the same
+        get_many as the current version."""
         params = sorted(request.query_params.lists())
-        fingerprint = hashlib.sha256(
-            repr((catalog_version(), request.get_host(), request.path, params)).encode()
-        ).hexdigest()[:32]
+        url_key = hashlib.sha256(repr((request.get_host(), request.path, params)).encode()).hexdigest()[:32]
+        key = f"catalog:response:{url_key}"
+        seconds = settings.CATALOG_CACHE_SECONDS
+        found = cache.get_many([CATALOG_VERSION_KEY, key] if seconds else [CATALOG_VERSION_KEY])
+        version = found.get(CATALOG_VERSION_KEY) or catalog_version()
+        fingerprint = hashlib.sha256(f"{version}:{url_key}".encode()).hexdigest()[:32]
         etag = f'"{fingerprint}"'
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
         if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers=headers)
-        seconds = settings.CATALOG_CACHE_SECONDS
-        key = f"catalog:response:{fingerprint}"
-        data = cache.get(key) if seconds else None
-        if data is None:
-            data = build()
-            if seconds:
-                cache.set(key, data, seconds)
+        stored = found.get(key)
+        if stored is not None and stored[0] == version:
+            return Response(stored[1], headers=headers)
+        data = build()
+        if seconds:
+            cache.set(key, (version, data), seconds)
         return Response(data, headers=headers)
 
 
@@ -97,11 +103,11 @@ class ProductListView(PublicCatalogView):
         summary="Products: filter, search, sort, page",
     )
     def get(self, request):
-        query = ProductListQuerySerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-
         def build():
+            # Validated on a cache miss only: bad input raises here and is never cached.
+            query = ProductListQuerySerializer(data=request.query_params.dict())
+            query.is_valid(raise_exception=True)
+            params = query.validated_data
             category = None
             if params.get("category"):
                 category = selectors.get_public_category(params["category"])

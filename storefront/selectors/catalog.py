@@ -84,9 +84,13 @@ def _browsable():
 
 def _sku_stockrecords(product_ref="pk"):
     """Stock records of a product's sellable units: its own, or its public children's."""
-    return StockRecord.objects.filter(
-        Q(product_id=OuterRef(product_ref)) | Q(product__parent_id=OuterRef(product_ref), product__is_public=True)
-    )
+    # product_id IN (the product and its public children), not an OR across the join:
+    # PostgreSQL answers this from the primary key and parent_id indexes, where the OR
+    # made it scan every stock record for every product.
+    units = Product.objects.filter(
+        Q(pk=OuterRef(OuterRef(product_ref))) | Q(parent_id=OuterRef(OuterRef(product_ref)), is_public=True)
+    ).values("pk")
+    return StockRecord.objects.filter(product_id__in=units)
 
 
 def _annotated(queryset):
@@ -237,8 +241,7 @@ def product_list(*, category=None, q="", min_price=None, max_price=None, in_stoc
             rank = rank + Case(
                 When(title__icontains=term, then=Value(100)),
                 When(listing__search_keywords__icontains=term, then=Value(10)),
-                When(listing__search_attributes__contains=term, then=Value(1)),
-                default=Value(0),
+                default=Value(1),
                 output_field=IntegerField(),
             )
         products = products.annotate(rank=rank)

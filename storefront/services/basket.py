@@ -87,7 +87,11 @@ def max_quantity_for(product) -> int:
 
 def purchasable_sku(sku_id):
     """The SKU (a child or standalone product) a shopper may buy, or a 4xx."""
-    product = Product.objects.select_related("parent", "product_class", "parent__product_class").filter(pk=sku_id).first()
+    product = (
+        Product.objects.select_related("parent", "product_class", "parent__product_class", "listing")
+        .filter(pk=sku_id)
+        .first()
+    )
     if product is None or product.is_parent:
         raise NotFound("No such SKU.", code="sku_not_found")
     if not product.is_public or (product.parent_id and not product.parent.is_public):
@@ -117,10 +121,11 @@ def check_quantity(basket, product, quantity):
 def add_line(*, member, sku_id, quantity):
     """Adds `quantity` of a SKU (to an existing line of it, if any)."""
     product = purchasable_sku(sku_id)
-    # Offers are applied once, to the basket as it is after the change (find_open_basket).
+    # Offers are applied once, to the basket as it is after the change (prepare, below).
     basket = _open_basket_for_update(member, apply_offers=False)
-    existing = basket.lines.filter(product=product).first()
-    if existing is None and basket.num_lines >= settings.BASKET_MAX_LINES:
+    lines = list(basket.all_lines())
+    existing = next((line for line in lines if line.product_id == product.pk), None)
+    if existing is None and len(lines) >= settings.BASKET_MAX_LINES:
         raise KitError(
             f"A basket holds at most {settings.BASKET_MAX_LINES} different items.",
             code="basket_full",
@@ -128,7 +133,8 @@ def add_line(*, member, sku_id, quantity):
         )
     check_quantity(basket, product, quantity + (existing.quantity if existing else 0))
     basket.add_product(product, quantity)
-    return find_open_basket(member)
+    # The locked basket, priced again with its offers, is the answer: no second load.
+    return prepare(basket, member)
 
 
 def _member_line(member, line_id):

@@ -131,9 +131,8 @@ def update_listing(*, product, search_keywords=None, purchase_limit=None, origin
     if original_price is not None:
         listing.original_price = original_price
     listing.full_clean()
+    # Saving a listing refreshes the search text and the catalog version (storefront.signals).
     listing.save()
-    refresh_search_text(product_id=product.pk)
-    bump_catalog_version()
     return listing
 
 

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from oscar.core.loading import get_model
 
 from config import errors
@@ -294,7 +295,10 @@ def record_payment(*, provider: str, trade: TradeState, source: str = "notificat
                 return Outcome.LATE
             # The status service consumes the stock allocation when an order becomes paid.
             change_status(order, PAID, actor=f"{provider}:{source}", reason=f"payment {txn.transaction_id} received")
-            source_type, _ = SourceType.objects.get_or_create(name=SOURCE_TYPE_NAMES[provider])
+            # `code` is unique (name is not): concurrent first payments find one row.
+            source_type, _ = SourceType.objects.get_or_create(
+                code=slugify(SOURCE_TYPE_NAMES[provider]), defaults={"name": SOURCE_TYPE_NAMES[provider]}
+            )
             oscar_source = order.sources.create(
                 source_type=source_type, currency=txn.currency, amount_allocated=txn.amount, reference=txn.transaction_id
             )

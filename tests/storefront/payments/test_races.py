@@ -140,3 +140,27 @@ def test_a_notification_failing_midway_is_retried_to_completion(monkeypatch):
     assert order.status == "paid"
     assert order.sources.get().amount_debited == order.total_incl_tax
     assert list(NotificationLog.objects.order_by("pk").values_list("outcome", flat=True)) == ["error", "processed"]
+
+
+def test_the_first_payments_of_a_new_shop_arriving_together_are_all_recorded():
+    """No payment source type exists yet: eight orders' notifications at once must not
+    create two "WeChat Pay" types (after which every later payment would fail)."""
+    from oscar.apps.payment.models import SourceType
+
+    SourceType.objects.all().delete()
+    deliveries = []
+    orders = []
+    for _ in range(8):
+        member = member_with_identity("wechat")
+        order = pending_order(user=member)
+        orders.append(order)
+        deliveries.append(paid_in_sandbox(order, member))
+
+    results = run_concurrently(lambda i: deliver(*deliveries[i]).status_code, times=8)
+
+    assert results.errors == []
+    assert results.values == [204] * 8
+    assert SourceType.objects.filter(name="WeChat Pay").count() == 1
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == "paid"
