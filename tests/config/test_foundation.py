@@ -246,3 +246,11 @@ def probe_urls(settings):
 
 urlpatterns = []
 handler404 = "config.errors.api_not_found"
+
+
+def test_every_periodic_job_names_a_task_the_worker_knows():
+    from config.celery import BEAT_SCHEDULE, app
+
+    app.loader.import_default_modules()
+    unknown = [entry["task"] for entry in BEAT_SCHEDULE.values() if entry["task"] not in app.tasks]
+    assert unknown == []
