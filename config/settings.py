@@ -421,8 +421,6 @@ CATALOG_THUMBNAIL_LIST = env("CATALOG_THUMBNAIL_LIST", default="400x400")
 CATALOG_THUMBNAIL_DETAIL = env("CATALOG_THUMBNAIL_DETAIL", default="750")
 # A SKU with this many units or fewer shows "low" (a stock record's own threshold wins).
 CATALOG_LOW_STOCK_THRESHOLD = env.int("CATALOG_LOW_STOCK_THRESHOLD", default=5)
-# Most units of one SKU in one order when its stock is not tracked and it has no limit.
-CATALOG_MAX_QUANTITY = env.int("CATALOG_MAX_QUANTITY", default=99)
 # A product attribute with this code is the crossed-out price (copied to the listing) and
 # is not shown as an attribute.
 CATALOG_ORIGINAL_PRICE_ATTRIBUTE = env("CATALOG_ORIGINAL_PRICE_ATTRIBUTE", default="original_price")

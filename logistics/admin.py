@@ -255,9 +255,12 @@ class ShipmentInline(ReadOnlyInline):
     readonly_fields = fields
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("carrier").prefetch_related(selectors.lines_prefetch())
+
     @admin.display(description=_("items"))
     def items(self, obj):
-        return ", ".join(f"{sl.line.title} × {sl.quantity}" for sl in obj.lines.select_related("line"))
+        return ", ".join(f"{sl.line.title} × {sl.quantity}" for sl in obj.lines.all())
 
 
 class WechatShippingUploadInline(ReadOnlyInline):

@@ -56,8 +56,6 @@ class TrackingStatus(models.TextChoices):
     EXCEPTION = "exception", _("Exception")
 
 
-
-
 class Shipment(models.Model):
     """One parcel of an order with one carrier and tracking number."""
 
@@ -94,10 +92,6 @@ class Shipment(models.Model):
 
     def __str__(self):
         return f"{self.carrier.code} {self.tracking_number}"
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in (TrackingStatus.DELIVERED, TrackingStatus.RETURNED)
 
 
 class ShipmentLine(models.Model):

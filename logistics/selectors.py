@@ -22,7 +22,7 @@ def _timeline_prefetch():
     return Prefetch("events", queryset=TrackingEvent.objects.order_by("-happened_at", "-id"))
 
 
-def _lines_prefetch():
+def lines_prefetch():
     return Prefetch("lines", queryset=ShipmentLine.objects.select_related("line").order_by("line_id"))
 
 
@@ -34,7 +34,7 @@ def shipments_for_orders(order_ids) -> dict[int, list[Shipment]]:
     shipments = (
         Shipment.objects.filter(order_id__in=list(order_ids))
         .select_related("carrier", "order")
-        .prefetch_related(_lines_prefetch(), _timeline_prefetch())
+        .prefetch_related(lines_prefetch(), _timeline_prefetch())
         .order_by("shipped_at", "id")
     )
     for shipment in shipments:
@@ -47,7 +47,7 @@ def shipment_for_member(*, member, shipment_id) -> Shipment:
     shipment = (
         Shipment.objects.filter(pk=shipment_id, order__user=member)
         .select_related("carrier", "order")
-        .prefetch_related(_lines_prefetch(), _timeline_prefetch())
+        .prefetch_related(lines_prefetch(), _timeline_prefetch())
         .first()
     )
     if shipment is None:
@@ -92,7 +92,7 @@ def is_virtual(order) -> bool:
         product = line.product
         if product is None:
             return False
-        product_class = product.product_class or (product.parent.product_class if product.parent_id else None)
+        product_class = product.get_product_class()  # a child's class is its parent's
         if product_class is None or product_class.requires_shipping:
             return False
     return True

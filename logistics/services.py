@@ -184,13 +184,18 @@ def _recipient_phone(order) -> str:
     return str(phone or "").replace("+86", "").strip()
 
 
+def _tracking_phone(shipment) -> str:
+    """The recipient's phone when the carrier wants it with tracking queries, else ""."""
+    return _recipient_phone(shipment.order) if shipment.carrier.needs_phone else ""
+
+
 def subscribe_tracking(*, shipment_id) -> bool:
     """Asks the provider to push this parcel's events. A failure is kept on the shipment
     (polling covers the parcel meanwhile); a retryable one is raised for the task to retry."""
     shipment = Shipment.objects.select_related("carrier", "order__shipping_address").get(pk=shipment_id)
     if shipment.subscribed_at:
         return True
-    phone = _recipient_phone(shipment.order) if shipment.carrier.needs_phone else ""
+    phone = _tracking_phone(shipment)
     try:
         get_tracking_provider().subscribe(
             carrier_code=shipment.carrier.tracking_code, tracking_number=shipment.tracking_number,
@@ -280,7 +285,7 @@ def handle_tracking_push(*, data) -> Shipment | None:
 def poll_tracking(*, shipment_id) -> int:
     """Asks the provider for the parcel's timeline (the fallback when pushes do not come)."""
     shipment = Shipment.objects.select_related("carrier", "order__shipping_address").get(pk=shipment_id)
-    phone = _recipient_phone(shipment.order) if shipment.carrier.needs_phone else ""
+    phone = _tracking_phone(shipment)
     timeline = get_tracking_provider().poll(
         carrier_code=shipment.carrier.tracking_code, tracking_number=shipment.tracking_number, phone=phone
     )
@@ -320,10 +325,7 @@ def _plan_wechat_upload(order, *, shipment=None, logistics_type) -> WechatShippi
         return None
     not_before = payment.paid_at + dt.timedelta(seconds=settings.WECHAT_SHIPPING_UPLOAD_DELAY_SECONDS)
     defaults = {"logistics_type": logistics_type, "not_before": not_before, "next_attempt_at": max(not_before, timezone.now())}
-    if shipment is not None:
-        upload, _ = WechatShippingUpload.objects.get_or_create(order=order, shipment=shipment, defaults=defaults)
-    else:
-        upload, _ = WechatShippingUpload.objects.get_or_create(order=order, shipment=None, defaults=defaults)
+    upload, _ = WechatShippingUpload.objects.get_or_create(order=order, shipment=shipment, defaults=defaults)
     return upload
 
 
@@ -349,7 +351,8 @@ def _mask_phone(phone: str) -> str:
 
 def _item_desc(order, shipment=None) -> str:
     if shipment is not None:
-        parts = [f"{sl.line.title}×{sl.quantity}" for sl in shipment.lines.select_related("line").order_by("line_id")]
+        # shipping_payload prefetches the lines (selectors.lines_prefetch: with their line, by line id).
+        parts = [f"{sl.line.title}×{sl.quantity}" for sl in shipment.lines.all()]
     else:
         parts = [f"{line.title}×{line.quantity}" for line in order.lines.order_by("pk")]
     text = "；".join(parts) or order.number
@@ -382,7 +385,10 @@ def shipping_payload(upload: WechatShippingUpload, *, now=None) -> dict:
     shipment = upload.shipment
     # Every parcel so far, this one last: the last upload of a split order lists them all.
     parcels = list(
-        Shipment.objects.filter(order=order, pk__lte=shipment.pk).select_related("carrier").order_by("pk")
+        Shipment.objects.filter(order=order, pk__lte=shipment.pk)
+        .select_related("carrier")
+        .prefetch_related(selectors.lines_prefetch())
+        .order_by("pk")
     )
     split = len(parcels) > 1 or not shipment.completes_order
     if split:
@@ -489,9 +495,7 @@ def on_refund_settled(order):
 def on_order_status_changed(sender, order, old_status, new_status, **kwargs):
     """Oscar's order_status_changed: a pickup order handed over owes WeChat its upload."""
     if new_status in (DELIVERED, "completed") and old_status in ("paid", SHIPPED) and selectors.is_pickup(order):
-        upload = _plan_wechat_upload(order, logistics_type=WechatShippingUpload.LogisticsType.PICKUP)
-        if upload is not None and upload.state == WechatShippingUpload.State.PENDING:
-            transaction.on_commit(lambda: _enqueue_upload(upload))
+        plan_order_upload(order=order, logistics_type=WechatShippingUpload.LogisticsType.PICKUP)
 
 
 # --- notices ------------------------------------------------------------------------------------

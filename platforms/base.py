@@ -21,6 +21,8 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 PLATFORMS = ("wechat", "alipay")
+# Beijing time (no DST): what both platforms' timestamps, bills and time_expire are in.
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 class PlatformError(Exception):
@@ -247,5 +249,9 @@ def get_payment_provider(name: str) -> PaymentProvider:
 
 
 def reset_platform_clients() -> None:
-    """Forget the shared clients (tests that change credentials or base URLs call this)."""
+    """Forget the shared clients (tests that change credentials or base URLs call this),
+    including the one WeChatClient the mini program adapter shares."""
+    from platforms.wechat.client import reset_shared_client
+
     _instances.clear()
+    reset_shared_client()

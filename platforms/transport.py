@@ -28,11 +28,6 @@ API (for the adapters of both platforms):
     go through `session`; for libraries that call ``requests.post(...)`` at module level
     (wechatpayv3): ``route_module_requests(wechatpayv3.core, session)``.
 
-``urlopen(url, data=None, timeout=None, *, session)``
-    A stand-in for ``urllib.request.urlopen`` (python-alipay-sdk calls it on its
-    ``_gateway``): returns an object with ``read()``, raises ``urllib.error.URLError`` /
-    ``TimeoutError`` like the original. ``bound_urlopen(session)`` binds the session.
-
 ``InProcessAdapter(base_url, prefix)``
     The transport adapter itself; `platform_session` mounts it, tests may mount it directly.
 
@@ -44,8 +39,6 @@ raises, so the adapters' timeout handling is exercised by the tests.
 from __future__ import annotations
 
 import io
-import urllib.error
-from functools import partial
 from urllib.parse import urlsplit
 
 import requests
@@ -237,31 +230,3 @@ class RoutedRequests:
 def route_module_requests(module, session: requests.Session) -> None:
     """Make `module`'s global name `requests` go through `session` (idempotent)."""
     module.requests = RoutedRequests(session)
-
-
-class _UrlopenResponse(io.BytesIO):
-    def __init__(self, response: requests.Response):
-        super().__init__(response.content)
-        self.status = response.status_code
-        self.headers = response.headers
-
-    def getcode(self):
-        return self.status
-
-
-def urlopen(url, data=None, timeout=None, *, session: requests.Session):
-    """urllib's urlopen through `session` (see the module docstring)."""
-    method = "POST" if data is not None else "GET"
-    try:
-        response = send(session, method, url, data=data, timeout=timeout)
-    except requests.exceptions.Timeout as exc:
-        raise TimeoutError(str(exc)) from exc
-    except requests.RequestException as exc:
-        raise urllib.error.URLError(str(exc)) from exc
-    if response.status_code >= 400:
-        raise urllib.error.HTTPError(url, response.status_code, response.reason, response.headers, None)
-    return _UrlopenResponse(response)
-
-
-def bound_urlopen(session: requests.Session):
-    return partial(urlopen, session=session)

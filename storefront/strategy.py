@@ -36,21 +36,11 @@ class OriginalPriceNoTax(strategy.NoTax):
 
 def _cached_listing(product):
     """The product's listing when it was loaded with the product (no query otherwise)."""
-    cached = product._state.fields_cache
-    if "listing" in cached:
-        return cached["listing"]
-    return None
+    return product._state.fields_cache.get("listing")
 
 
 class StorefrontStrategy(strategy.UseFirstStockRecord, strategy.StockRequired, OriginalPriceNoTax, strategy.Structured):
     """The default strategy: first stock record, stock required, no tax (prices include VAT)."""
-
-
-class Selector:
-    """Oscar-style selector, for code that asks Oscar's way (`Selector().strategy(request)`)."""
-
-    def strategy(self, request=None, user=None, **kwargs):
-        return get_strategy(request=request, user=user, **kwargs)
 
 
 def get_strategy(request=None, user=None, **kwargs):

@@ -23,6 +23,7 @@ from config.money import to_yuan, yuan_str
 from platforms.alipay.client import PLATFORM, build_client
 from platforms.alipay.miniprogram import is_user_id
 from platforms.base import (
+    SHANGHAI,
     InvalidNotification,
     PaymentNotification,
     PaymentProvider,
@@ -39,7 +40,6 @@ TRADE_STATES = {
     "TRADE_FINISHED": "paid",
     "TRADE_CLOSED": "closed",
 }
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def _amount(value, *, error=PlatformError) -> Decimal | None:

@@ -30,7 +30,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config.errors import Conflict, NotFound
-from platforms import transport
 from platforms.sandbox import faults
 from platforms.sandbox.alipay_gateway import (
     HANDLERS,
@@ -91,11 +90,9 @@ def gateway(request):
     """gateway.do: common parameters in the query string (or the form), biz_content as JSON."""
     fault = faults.take_fault(PLATFORM, faults.CALL_MODES)
     if fault == "timeout":
-        response = HttpResponse(status=504)
-        response[transport.FAULT_HEADER] = "timeout"
-        return response
+        return faults.timeout_response()
     if fault == "http_500":
-        return HttpResponse("<html><body>502 Bad Gateway</body></html>", status=502, content_type="text/html")
+        return faults.bad_gateway_response()
     params = request.GET.dict()
     params.update(request.POST.dict())
     method = params.get("method", "")
@@ -285,24 +282,19 @@ class FaultsView(SandboxView):
 
     @extend_schema(exclude=True)
     def get(self, request):
-        return Response(_alipay_faults())
+        return Response(faults.active_faults(PLATFORM))
 
     @extend_schema(exclude=True)
     def post(self, request):
         data = FaultIn(data=request.data)
         data.is_valid(raise_exception=True)
         faults.set_fault(PLATFORM, data.validated_data["mode"], data.validated_data["times"])
-        return Response(_alipay_faults())
+        return Response(faults.active_faults(PLATFORM))
 
     @extend_schema(exclude=True)
     def delete(self, request):
         faults.clear_faults(PLATFORM)
         return Response({})
-
-
-def _alipay_faults() -> dict:
-    prefix = PLATFORM + ":"
-    return {k[len(prefix):]: v for k, v in faults.active_faults().items() if k.startswith(prefix)}
 
 
 # --- the /sandbox/ page ---------------------------------------------------------------------------------------
@@ -325,5 +317,5 @@ def overview() -> dict:
             f"{d.event_type} · {d.reference} · {d.state} · HTTP {d.status_code or '-'}"
             for d in Delivery.objects.filter(platform=PLATFORM)[:20]
         ],
-        "Active faults": [f"{mode}: {'until cleared' if n == -1 else f'{n} left'}" for mode, n in _alipay_faults().items()],
+        "Active faults": [f"{mode}: {'until cleared' if n == faults.FOREVER else f'{n} left'}" for mode, n in faults.active_faults(PLATFORM).items()],
     }

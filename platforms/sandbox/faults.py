@@ -14,6 +14,9 @@ for the next one to go first). Platforms: "wechat", "wechatpay" (the Alipay half
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.http import HttpResponse
+
+from platforms import transport
 
 MODES = (
     "timeout",
@@ -48,8 +51,12 @@ def clear_faults(platform: str | None = None) -> None:
     cache.set(_KEY, {k: v for k, v in _all().items() if not k.startswith(platform + ":")}, None)
 
 
-def active_faults() -> dict:
-    return dict(_all())
+def active_faults(platform: str | None = None) -> dict:
+    """All active faults as {"platform:mode": times left}, or one platform's as {mode: times left}."""
+    if platform is None:
+        return dict(_all())
+    prefix = platform + ":"
+    return {k[len(prefix):]: v for k, v in _all().items() if k.startswith(prefix)}
 
 
 def take_fault(platform: str, modes=MODES) -> str | None:
@@ -68,3 +75,15 @@ def take_fault(platform: str, modes=MODES) -> str | None:
             cache.set(_KEY, faults, None)
         return mode
     return None
+
+
+def timeout_response() -> HttpResponse:
+    """The answer of a "timeout" fault: the transport raises requests' ReadTimeout on its header."""
+    response = HttpResponse(status=504)
+    response[transport.FAULT_HEADER] = "timeout"
+    return response
+
+
+def bad_gateway_response() -> HttpResponse:
+    """The answer of an "http_500" fault on the platforms whose front proxy answers in HTML."""
+    return HttpResponse("<html><body>502 Bad Gateway</body></html>", status=502, content_type="text/html")

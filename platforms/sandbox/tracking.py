@@ -51,6 +51,11 @@ def _key(com: str, num: str) -> str:
     return f"sandbox:tracking:{com}:{num}"
 
 
+def get_parcel(com: str, num: str) -> dict | None:
+    """The parcel's state, or None when the sandbox has never seen it."""
+    return cache.get(_key(com, num))
+
+
 def step_seconds() -> int:
     return int(getattr(settings, "SANDBOX_TRACKING_STEP_SECONDS", 120))
 

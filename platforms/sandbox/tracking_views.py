@@ -32,7 +32,7 @@ def query(request):
     expected = md5_sign(request.POST["param"] + settings.KUAIDI100_KEY + settings.KUAIDI100_CUSTOMER)
     if not hmac.compare_digest(expected, request.POST.get("sign", "")):
         return JsonResponse({"result": False, "returnCode": "503", "message": "验证签名失败"})
-    parcel = tracking.cache.get(tracking._key(param["com"], param["num"])) or tracking.subscribe(
+    parcel = tracking.get_parcel(param["com"], param["num"]) or tracking.subscribe(
         com=param["com"], num=param["num"], callback_url="", salt=""
     )
     return JsonResponse(tracking.query_result(parcel), json_dumps_params={"ensure_ascii": False})
@@ -49,7 +49,7 @@ def subscribe(request):
     parameters = param.get("parameters") or {}
     if not param.get("company") or not param.get("number") or not parameters.get("callbackurl"):
         return JsonResponse({"result": False, "returnCode": "700", "message": "订阅参数不完整"})
-    known = tracking.cache.get(tracking._key(param["company"], param["number"]))
+    known = tracking.get_parcel(param["company"], param["number"])
     tracking.subscribe(com=param["company"], num=param["number"], callback_url=parameters["callbackurl"],
                        salt=parameters.get("salt", ""))
     if known and known.get("callback_url"):

@@ -6,8 +6,6 @@ endpoints come from alipay_urls (the Alipay half) and the tracking provider's fr
 tracking_urls (logistics).
 """
 
-import importlib.util
-
 from django.urls import include, path, re_path
 
 from platforms.sandbox import views, wechat_views, wechatpay_views
@@ -50,10 +48,6 @@ urlpatterns = [
     path("deliveries/flush/", views.FlushDeliveriesView.as_view(), name="sandbox-deliveries-flush"),
     path("wechat/", include(wechat)),
     path("wechatpay/", include(wechatpay)),
+    path("", include("platforms.sandbox.alipay_urls")),
+    path("tracking/", include("platforms.sandbox.tracking_urls")),
 ]
-
-# The other halves' sandbox endpoints, when their modules are in place.
-if importlib.util.find_spec("platforms.sandbox.alipay_urls"):
-    urlpatterns.append(path("", include("platforms.sandbox.alipay_urls")))
-if importlib.util.find_spec("platforms.sandbox.tracking_urls"):
-    urlpatterns.append(path("tracking/", include("platforms.sandbox.tracking_urls")))

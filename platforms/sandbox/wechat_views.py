@@ -26,7 +26,6 @@ from django.views.decorators.csrf import csrf_exempt
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from platforms import transport
 from platforms.sandbox import faults
 from platforms.sandbox.models import (
     AccessToken,
@@ -57,11 +56,9 @@ def _ok(**payload) -> JsonResponse:
 def _call_fault() -> HttpResponse | None:
     fault = faults.take_fault("wechat", faults.CALL_MODES)
     if fault == "timeout":
-        response = HttpResponse(status=504)
-        response[transport.FAULT_HEADER] = "timeout"
-        return response
+        return faults.timeout_response()
     if fault == "http_500":
-        return HttpResponse("<html><body>502 Bad Gateway</body></html>", status=502, content_type="text/html")
+        return faults.bad_gateway_response()
     if fault == "busy":
         return _error(-1, "system error")
     return None

@@ -34,13 +34,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from platforms import transport
+from platforms.base import SHANGHAI
 from platforms.sandbox import delivery, faults
 from platforms.sandbox.models import PayRefund, PayTrade
 from platforms.sandbox.wechat_keys import sandbox_keys
 from platforms.sandbox.wechat_views import RFC3339
 
 PREFIX = "/sandbox/wechatpay"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 _AUTH = re.compile(r'(\w+)="([^"]*)"')
 OUT_TRADE_NO = re.compile(r"^[A-Za-z0-9_\-|*]{6,32}$")
 
@@ -115,9 +115,7 @@ def wechatpay_api(view):
     def wrapper(request, *args, **kwargs):
         fault = faults.take_fault("wechatpay", faults.CALL_MODES)
         if fault == "timeout":
-            response = HttpResponse(status=504)
-            response[transport.FAULT_HEADER] = "timeout"
-            return response
+            return faults.timeout_response()
         if fault in ("http_500", "busy"):
             return _error(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试")
         problem = _verify_authorization(request)

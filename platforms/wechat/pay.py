@@ -41,6 +41,7 @@ from wechatpayv3 import WeChatPayType
 from config.money import fen_to_yuan, yuan_to_fen
 from platforms import transport
 from platforms.base import (
+    SHANGHAI,
     InvalidNotification,
     PaymentNotification,
     PaymentProvider,
@@ -52,7 +53,6 @@ from platforms.base import (
     TradeState,
 )
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_CLOCK_SKEW_SECONDS = 300
 SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
 TRADE_STATES = {"SUCCESS": "paid", "NOTPAY": "not_paid", "USERPAYING": "not_paid", "PAYERROR": "not_paid",

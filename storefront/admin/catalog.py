@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from storefront.models import ProductListing
-from storefront.services import catalog as catalog_services
 
 
 @admin.register(ProductListing)
@@ -40,7 +39,4 @@ class ProductListingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        catalog_services.refresh_search_text(product_id=obj.product_id)
-        catalog_services.bump_catalog_version()
+    # Saving refreshes the search text and the catalog version (storefront.signals).

@@ -47,37 +47,32 @@ class AddressInline(admin.TabularInline):
         return mask_phone(obj.phone)
 
 
-class IdentityInline(admin.TabularInline):
+class ReadOnlyInlineMixin:
+    """An inline that shows its `fields` and allows neither adding, editing nor deleting."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class IdentityInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Identity
-    extra = 0
-    can_delete = False
     fields = ("platform", "app_id", "openid", "unionid", "created_at", "last_login_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Consent
-    extra = 0
-    can_delete = False
     fields = ("kind", "version", "granted", "created_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class MemberSourceInline(admin.StackedInline):
+class MemberSourceInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = MemberSource
-    extra = 0
-    can_delete = False
     fields = ("platform", "scene", "ref", "created_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class PhoneMaskingMixin:

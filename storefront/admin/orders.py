@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Line
 
 from config.errors import KitError
+from storefront.admin.payments import OrderPaymentInline, OrderRefundInline
 from storefront.models import AfterSalesPhoto, AfterSalesRequest, OperationsOrder, ShippingRates
 from storefront.services import orders as services
 
@@ -95,7 +96,8 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("number", "user__nickname", "user__phone", "info__pickup_code")
     list_select_related = ("user", "info", "info__pickup_store")
     ordering = ("-date_placed",)
-    inlines = [OrderLineInline, AfterSalesInline]
+    # Operations see an order's money where they work it.
+    inlines = [OrderLineInline, AfterSalesInline, OrderPaymentInline, OrderRefundInline]
     actions = ["cancel_unpaid"]
     fieldsets = [
         (None, {"fields": ("number", "member", "status", "date_placed")}),

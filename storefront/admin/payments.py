@@ -308,24 +308,9 @@ class OrderPaymentInline(ReadOnlyMixin, admin.TabularInline):
     verbose_name_plural = _("payments")
 
 
-class OrderRefundInline(ReadOnlyMixin, admin.TabularInline):
-    model = Refund
+class OrderRefundInline(RefundInline):
+    """Refunds of one order, on the operations' order screen."""
+
     fk_name = "order"
-    extra = 0
-    fields = ("out_refund_no", "amount", "kind", "status", "reason", "error", "created_at", "completed_at")
-    readonly_fields = fields
     show_change_link = True
     verbose_name_plural = _("refunds")
-
-
-def _show_money_on_order_screen():
-    """Adds the payments and refunds to checkout's order admin (storefront/admin/orders.py,
-    registered before this module), so operations see an order's money where they work it."""
-    from storefront.models import OperationsOrder
-
-    order_admin = admin.site._registry.get(OperationsOrder)
-    if order_admin is not None and OrderPaymentInline not in order_admin.inlines:
-        order_admin.inlines = [*order_admin.inlines, OrderPaymentInline, OrderRefundInline]
-
-
-_show_money_on_order_screen()

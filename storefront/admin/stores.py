@@ -1,15 +1,12 @@
 """Django admin of the offline stores: a marketer adds a store with its weekly hours,
 holiday exceptions and photos on one page, and sees which stores are open right now."""
 
-import datetime as dt
-
 from django.contrib import admin
-from django.db.models import Prefetch
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from storefront.models import Store, StoreHours, StoreHoursException, StorePhoto
-from storefront.selectors.stores import EXCEPTIONS_AHEAD_DAYS, is_open, stores_now
+from storefront.selectors.stores import is_open, stores_now, upcoming_exceptions_prefetch
 
 
 class StoreHoursInline(admin.TabularInline):
@@ -48,13 +45,7 @@ class StoreAdmin(admin.ModelAdmin):
     inlines = [StoreHoursInline, StoreHoursExceptionInline, StorePhotoInline]
 
     def get_queryset(self, request):
-        today = stores_now().date()
-        upcoming = StoreHoursException.objects.filter(
-            date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=EXCEPTIONS_AHEAD_DAYS)
-        )
-        return super().get_queryset(request).prefetch_related(
-            "hours", Prefetch("exceptions", queryset=upcoming, to_attr="upcoming_exceptions")
-        )
+        return super().get_queryset(request).prefetch_related("hours", upcoming_exceptions_prefetch(today=stores_now().date()))
 
     @admin.display(description=_("open now"), boolean=True)
     def open_now(self, store):

@@ -86,7 +86,9 @@ class CategoryTreeView(PublicCatalogView):
         return self.cached(request, selectors.category_tree)
 
 
-class ProductPagination(PagePagination):
+class BrowsePagination(PagePagination):
+    """The pagination of the public product and store lists."""
+
     def paginate_queryset(self, queryset, request, view=None):
         # A page past the end is bad input naming its field, not a missing resource.
         try:
@@ -119,7 +121,7 @@ class ProductListView(PublicCatalogView):
                 in_stock=params.get("in_stock"),
                 ordering=params.get("ordering", ""),
             )
-            paginator = ProductPagination()
+            paginator = BrowsePagination()
             paginator.page_size = params["page_size"]
             page = paginator.paginate_queryset(products, request, view=self)
             summaries = selectors.summarise(page, request=request)

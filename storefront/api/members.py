@@ -4,7 +4,7 @@ Every `me/...` path acts on the caller only; another member's address id answers
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -80,26 +80,21 @@ _LOGIN_ERRORS = {
 }
 
 
+def _login_schema(operation_id, summary):
+    return extend_schema_view(post=extend_schema(
+        tags=AUTH_TAG, operation_id=operation_id, summary=summary,
+        request=LoginInputSerializer, responses={200: LoginOutputSerializer, **_LOGIN_ERRORS},
+    ))
+
+
+@_login_schema("auth_wechat", "Log in with the code of wx.login")
 class WeChatLoginView(PlatformLoginView):
     platform = "wechat"
 
-    @extend_schema(
-        tags=AUTH_TAG, operation_id="auth_wechat", summary="Log in with the code of wx.login",
-        request=LoginInputSerializer, responses={200: LoginOutputSerializer, **_LOGIN_ERRORS},
-    )
-    def post(self, request):
-        return super().post(request)
 
-
+@_login_schema("auth_alipay", "Log in with the code of my.getAuthCode")
 class AlipayLoginView(PlatformLoginView):
     platform = "alipay"
-
-    @extend_schema(
-        tags=AUTH_TAG, operation_id="auth_alipay", summary="Log in with the code of my.getAuthCode",
-        request=LoginInputSerializer, responses={200: LoginOutputSerializer, **_LOGIN_ERRORS},
-    )
-    def post(self, request):
-        return super().post(request)
 
 
 class RefreshTokenView(APIView):

@@ -77,9 +77,8 @@ class OrderDetailView(APIView):
     )
     def get(self, request, number):
         order = selectors.order_of_member(request.user, number)
-        refresh = getattr(payments, "refresh_payment_status", None)
-        if request.query_params.get("refresh") == "1" and refresh is not None and order.status == "pending_payment":
-            refresh(order)
+        if request.query_params.get("refresh") == "1" and order.status == "pending_payment":
+            payments.refresh_payment_status(order)
             order = selectors.order_of_member(request.user, number)
         return _detail_response(request, order)
 
@@ -136,12 +135,7 @@ class RefundRequestView(APIView):
             lines=data.validated_data.get("lines"),
             photos=data.validated_data.get("photos", []),
         )
-        body = {
-            "id": after_sales.pk, "type": after_sales.kind, "status": after_sales.status, "reason": after_sales.reason,
-            "amount": after_sales.amount, "lines": after_sales.lines, "decision_note": after_sales.decision_note,
-            "created_at": after_sales.created_at, "decided_at": after_sales.decided_at,
-        }
-        return Response(AfterSalesSerializer(body).data, status=201)
+        return Response(AfterSalesSerializer(selectors.after_sales_summary(after_sales)).data, status=201)
 
 
 def _refund_input(request):
@@ -167,10 +161,10 @@ class PickupQRView(APIView):
     )
     def get(self, request, number):
         order = selectors.order_of_member(request.user, number)
-        detail = selectors.order_detail(order)
-        if not detail["pickup_code"]:
+        code = selectors.pickup_code(order)
+        if not code:
             raise services.InvalidOrderState("The pickup code is shown once a pickup order is paid.")
-        image = qrcode.make(detail["pickup_code"], box_size=8, border=2)
+        image = qrcode.make(code, box_size=8, border=2)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         response = HttpResponse(buffer.getvalue(), content_type="image/png")

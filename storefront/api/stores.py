@@ -3,13 +3,11 @@ position. Public (no login needed); not cached, since `open_now` changes with th
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PagePagination
-from storefront.api.catalog import BrowseThrottle
+from storefront.api.catalog import BrowsePagination, BrowseThrottle
 from storefront.selectors import stores as selectors
 from storefront.serializers.stores import (
     PositionQuerySerializer,
@@ -17,14 +15,6 @@ from storefront.serializers.stores import (
     StorePageSerializer,
     StoreSerializer,
 )
-
-
-class StorePagination(PagePagination):
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except NotFound:
-            raise ValidationError({"page": "No such page."})
 
 
 class PublicStoreView(APIView):
@@ -44,7 +34,7 @@ class StoreListView(PublicStoreView):
         params = query.validated_data
         now = selectors.stores_now()
         stores = selectors.store_list(lat=params.get("lat"), lng=params.get("lng"), today=now.date())
-        paginator = StorePagination()
+        paginator = BrowsePagination()
         paginator.page_size = params["page_size"]
         page = paginator.paginate_queryset(stores, request, view=self)
         data = StoreSerializer(page, many=True, context={"now": now}).data

@@ -77,7 +77,7 @@ def load_catalog_demo() -> str:
     made = 0
     images = ProductImage.objects.filter(product__in=products.values()).select_related("thumbnails")
     for image in images:
-        existing = image._state.fields_cache.get("thumbnails")
+        existing = getattr(image, "thumbnails", None)  # select_related: no query, None when missing
         if existing is None or existing.source != image.original.name:
             if isinstance(catalog_services.make_product_image_thumbnails(image_id=image.pk), ProductImageThumbnails):
                 made += 1

@@ -57,9 +57,9 @@ def _category(parent, code, name, description):
 
 def load_product_classes() -> tuple[dict, dict, dict]:
     """Product classes by slug, their attributes by (class slug, code), options by (group code, name)."""
-    options = {}
+    options, groups = {}, {}
     for group_code, (group_name, option_names) in data.OPTION_GROUPS.items():
-        group = upsert(AttributeOptionGroup, lookup={"code": group_code}, values={"name": group_name})
+        group = groups[group_code] = upsert(AttributeOptionGroup, lookup={"code": group_code}, values={"name": group_name})
         for position, option_name in enumerate(option_names):
             options[(group_code, option_name)] = upsert(
                 AttributeOption, lookup={"code": f"{group_code}-{position}"},
@@ -72,7 +72,7 @@ def load_product_classes() -> tuple[dict, dict, dict]:
             values={"name": spec.name, "requires_shipping": spec.requires_shipping, "track_stock": True},
         )
         for code, name, kind, group_code in spec.attributes:
-            group = AttributeOptionGroup.objects.get(code=group_code) if group_code else None
+            group = groups[group_code] if group_code else None
             attributes[(spec.slug, code)] = upsert(
                 ProductAttribute, lookup={"product_class": product_class, "code": code},
                 values={"name": name, "type": kind, "option_group": group, "required": False},

@@ -170,7 +170,7 @@ def _sku(product, strategy) -> Sku:
     if not availability.is_available_to_buy or amount is None:
         status, quantity = "sold_out", 0
     else:
-        quantity = settings.CATALOG_MAX_QUANTITY if num_available is None else max(0, num_available)
+        quantity = settings.ORDER_MAX_QUANTITY_PER_SKU if num_available is None else max(0, num_available)
         threshold = settings.CATALOG_LOW_STOCK_THRESHOLD
         if info.stockrecord is not None and info.stockrecord.low_stock_threshold is not None:
             threshold = info.stockrecord.low_stock_threshold

@@ -15,7 +15,7 @@ from oscar.apps.order.models import Order
 
 from config.errors import NotFound
 from config.money import to_yuan
-from storefront.services.orders import STATUSES
+from storefront.services.orders import DELIVERED, PAID_STATUSES, PENDING_PAYMENT, SHIPPED, STATUSES
 
 ORDER_DETAIL_SECTIONS: dict[str, Callable] = {}
 DEFAULT_SECTIONS = ("payments", "shipments")
@@ -94,13 +94,6 @@ def order_of_member(member, number):
     return order
 
 
-def after_sales_request_of_order(order, request_id):
-    request = order.after_sales_requests.filter(pk=request_id).first()
-    if request is None:
-        raise NotFound("No such after-sales request.", code="after_sales_not_found")
-    return request
-
-
 def _info(order):
     try:
         return order.info
@@ -166,10 +159,29 @@ def _store(info):
     }
 
 
+def after_sales_summary(request) -> dict:
+    """An after-sales request as the order detail and the refund-request answer show it."""
+    return {
+        "id": request.pk,
+        "type": request.kind,
+        "status": request.status,
+        "reason": request.reason,
+        "amount": request.amount,
+        "lines": request.lines,
+        "decision_note": request.decision_note,
+        "created_at": request.created_at,
+        "decided_at": request.decided_at,
+    }
+
+
+def pickup_code(order, info=None):
+    """The pickup code, shown once the order is paid (None before, and for delivery orders)."""
+    info = info or _info(order)
+    return info.pickup_code if info and order.status in PAID_STATUSES else None
+
+
 def order_detail(order) -> dict:
     """The member's order with totals, delivery, after-sales and the other apps' sections."""
-    from storefront.services.orders import DELIVERED, PAID_STATUSES, PENDING_PAYMENT, SHIPPED
-
     info = _info(order)
     snapshot = (info.price_snapshot or {}).get("totals", {}) if info else {}
     items = to_yuan(snapshot.get("items", order.basket_total_before_discounts_incl_tax))
@@ -185,7 +197,7 @@ def order_detail(order) -> dict:
         "note": info.note if info else "",
         "address": _address(order),
         "store": _store(info),
-        "pickup_code": info.pickup_code if info and order.status in PAID_STATUSES else None,
+        "pickup_code": pickup_code(order, info),
         "paid_at": info.paid_at if info else None,
         "delivered_at": info.delivered_at if info else None,
         "completed_at": info.completed_at if info else None,
@@ -194,20 +206,7 @@ def order_detail(order) -> dict:
         "can_cancel": order.status == PENDING_PAYMENT,
         "can_confirm_receipt": order.status in (SHIPPED, DELIVERED),
         "can_request_refund": order.status in PAID_STATUSES and not has_open_request,
-        "after_sales": [
-            {
-                "id": r.pk,
-                "type": r.kind,
-                "status": r.status,
-                "reason": r.reason,
-                "amount": r.amount,
-                "lines": r.lines,
-                "decision_note": r.decision_note,
-                "created_at": r.created_at,
-                "decided_at": r.decided_at,
-            }
-            for r in order.after_sales_requests.all()
-        ],
+        "after_sales": [after_sales_summary(r) for r in order.after_sales_requests.all()],
     }
     detail.update(order_detail_sections(order))
     return detail

@@ -1,11 +1,11 @@
-"""Reads for payments: a shopper's order to pay, an order's payments and refunds for the order
-detail, and the lists operations work from."""
+"""Reads for payments: a shopper's order to pay, and an order's payments and refunds for the
+order detail."""
 
 from django.db.models import Prefetch
 from oscar.core.loading import get_model
 
 from config.errors import NotFound
-from storefront.models import PaymentProblem, PaymentTransaction, Refund
+from storefront.models import PaymentTransaction, Refund
 
 Order = get_model("order", "Order")
 
@@ -28,18 +28,3 @@ def payments_of_order(order) -> list[PaymentTransaction]:
         .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at")))
         .order_by("paid_at")
     )
-
-
-def payments_prefetch() -> Prefetch:
-    """For order lists/details built elsewhere: `Order.objects.prefetch_related(payments_prefetch())`
-    then `order.payment_transactions.all()` costs no further query."""
-    return Prefetch(
-        "payment_transactions",
-        queryset=PaymentTransaction.objects.prefetch_related(
-            Prefetch("refunds", queryset=Refund.objects.order_by("created_at"))
-        ).order_by("paid_at"),
-    )
-
-
-def open_problems():
-    return PaymentProblem.objects.filter(resolved_at=None).select_related("order")

@@ -33,11 +33,16 @@ def _distance_m(lat: float, lng: float):
     return 2 * EARTH_RADIUS_M * ASin(Sqrt(half_chord))
 
 
-def _with_schedule(stores, *, today: dt.date):
+def upcoming_exceptions_prefetch(*, today: dt.date) -> Prefetch:
+    """The exceptions `is_open` and the API look at (yesterday's included, for its spill-over)."""
     upcoming = StoreHoursException.objects.filter(
         date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=EXCEPTIONS_AHEAD_DAYS)
     ).order_by("date")
-    return stores.prefetch_related("hours", Prefetch("exceptions", queryset=upcoming, to_attr="upcoming_exceptions"), "photos")
+    return Prefetch("exceptions", queryset=upcoming, to_attr="upcoming_exceptions")
+
+
+def _with_schedule(stores, *, today: dt.date):
+    return stores.prefetch_related("hours", upcoming_exceptions_prefetch(today=today), "photos")
 
 
 def store_list(*, lat: float | None = None, lng: float | None = None, today: dt.date | None = None):

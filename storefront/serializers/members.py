@@ -102,12 +102,6 @@ class ProfileUpdateSerializer(serializers.Serializer):
     birthday = serializers.DateField(required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=get_user_model().Gender.choices, required=False)
 
-    def validate_nickname(self, value):
-        value = value.strip()
-        if not value:
-            raise serializers.ValidationError("The nickname cannot be blank.")
-        return value
-
     def validate_birthday(self, value):
         if value and value > timezone.localdate():
             raise serializers.ValidationError("The birthday cannot be in the future.")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
+from django.db.models import F
 from oscar.apps.basket.models import Basket, Line
 from oscar.apps.catalogue.models import Product
 from oscar.apps.offer.applicator import Applicator
@@ -190,7 +191,7 @@ def apply_voucher(*, member, code):
     if not any(d["voucher"] and d["voucher"].pk == voucher.pk for d in basket.offer_applications):
         # Raising rolls the voucher back off the basket.
         raise VoucherError("The items in the basket do not qualify for this voucher.", code="voucher_not_applicable")
-    Voucher.objects.filter(pk=voucher.pk).update(num_basket_additions=voucher.num_basket_additions + 1)
+    Voucher.objects.filter(pk=voucher.pk).update(num_basket_additions=F("num_basket_additions") + 1)
     return find_open_basket(member)
 
 

@@ -302,13 +302,8 @@ def _restock_quantities(request):
 def _hand_refund_to_payments(request, *, staff):
     """The one call from after-sales into the payment layer. The payments service moves the
     order to `refunding`, refunds through the provider after commit, and returns the goods
-    to stock (when `restock` is given) once the refund succeeds. Without a payment layer the
-    order is only moved to `refunding` for operations to refund by hand."""
-    start_refund = getattr(payments, "start_refund", None)
-    if start_refund is None:
-        change_order_status(request.order, REFUNDING, actor=staff, reason=f"after-sales request {request.pk} approved")
-        return ""
-    refund = start_refund(
+    to stock (when `restock` is given) once the refund succeeds."""
+    refund = payments.start_refund(
         order=request.order,
         amount=request.amount,
         reason=request.reason,

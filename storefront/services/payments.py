@@ -112,19 +112,11 @@ def notify_url(provider_name: str) -> str:
 
 def order_pay_before(order):
     """The moment after which the order can no longer be paid (checkout's OrderInfo)."""
-    info = getattr(order, "info", None) if _has_order_info() else None
+    info = getattr(order, "info", None)
     pay_before = getattr(info, "pay_before", None)
     if pay_before is None:
         return order.date_placed + dt.timedelta(minutes=settings.ORDER_PAY_TIMEOUT_MINUTES)
     return pay_before
-
-
-def _has_order_info() -> bool:
-    try:
-        Order._meta.get_field("info")
-    except Exception:
-        return False
-    return True
 
 
 def change_status(order, new_status, *, reason, actor=None):

@@ -21,6 +21,7 @@ from storefront.models import (
     ReconciliationRun,
     Refund,
 )
+from storefront.services.payments import _problem
 
 logger = logging.getLogger(__name__)
 
@@ -96,17 +97,15 @@ def reconcile_day(*, provider: str, day: dt.date) -> ReconciliationRun:
         run.error = ""
         run.save()
         for line in mismatches:
-            PaymentProblem.objects.get_or_create(
+            _problem(
                 kind=PaymentProblem.Kind.RECONCILIATION,
                 provider=provider,
-                reference=f"{day}:{line.entry}:{line.reference}"[:128],
-                defaults={
-                    "out_trade_no": line.out_trade_no,
-                    "message": f"{day}: {line.get_kind_display()} ({line.entry} {line.reference})"[:255],
-                    "details": {
-                        "their_amount": None if line.their_amount is None else str(line.their_amount),
-                        "our_amount": None if line.our_amount is None else str(line.our_amount),
-                    },
+                reference=f"{day}:{line.entry}:{line.reference}",
+                out_trade_no=line.out_trade_no,
+                message=f"{day}: {line.get_kind_display()} ({line.entry} {line.reference})",
+                details={
+                    "their_amount": None if line.their_amount is None else str(line.their_amount),
+                    "our_amount": None if line.our_amount is None else str(line.our_amount),
                 },
             )
     return run

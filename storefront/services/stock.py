@@ -75,8 +75,9 @@ def _order_lines_by_record(order):
     return sorted(lines, key=lambda line: (line.stockrecord_id, line.pk))
 
 
-def release_for_order(order):
-    """Gives an unpaid order's allocation back (cancellation). Safe to call twice."""
+def _settle_allocation(order, new_state, settle_line):
+    """Applies `settle_line(line)` to each allocated line of an order still holding its
+    allocation, then records `new_state`. Does nothing the second time."""
     info = OrderInfo.objects.select_for_update().get(order=order)
     if info.stock_state != OrderInfo.StockState.ALLOCATED:
         return
@@ -84,23 +85,26 @@ def release_for_order(order):
     _lock_records({line.stockrecord_id for line in lines})
     for line in lines:
         if line.num_allocated:
-            line.cancel_allocation(line.num_allocated)
-    info.stock_state = OrderInfo.StockState.RELEASED
+            settle_line(line)
+    info.stock_state = new_state
     info.save(update_fields=["stock_state"])
+
+
+def release_for_order(order):
+    """Gives an unpaid order's allocation back (cancellation). Safe to call twice."""
+    _settle_allocation(
+        order, OrderInfo.StockState.RELEASED, lambda line: line.cancel_allocation(line.num_allocated)
+    )
+
+
+def _consume_line(line):
+    if line.is_allocation_consumption_possible(line.num_allocated):
+        line.consume_allocation(line.num_allocated)
 
 
 def consume_for_order(order):
     """Turns a paid order's allocation into a sale (Oscar's consume_allocation). Safe to call twice."""
-    info = OrderInfo.objects.select_for_update().get(order=order)
-    if info.stock_state != OrderInfo.StockState.ALLOCATED:
-        return
-    lines = _order_lines_by_record(order)
-    _lock_records({line.stockrecord_id for line in lines})
-    for line in lines:
-        if line.num_allocated and line.is_allocation_consumption_possible(line.num_allocated):
-            line.consume_allocation(line.num_allocated)
-    info.stock_state = OrderInfo.StockState.CONSUMED
-    info.save(update_fields=["stock_state"])
+    _settle_allocation(order, OrderInfo.StockState.CONSUMED, _consume_line)
 
 
 def restock(quantities):

@@ -124,7 +124,7 @@ def test_standalone_product_is_its_own_single_sku(api):
 def test_untracked_stock_is_always_buyable_up_to_the_default_cap(api, settings):
     product = f.standalone("电子礼品卡", klass=f.product_class("卡券", track_stock=False), num_in_stock=0)
     sku = detail(api, product)["skus"][0]
-    assert sku["stock_status"] == "in_stock" and sku["available_quantity"] == settings.CATALOG_MAX_QUANTITY
+    assert sku["stock_status"] == "in_stock" and sku["available_quantity"] == settings.ORDER_MAX_QUANTITY_PER_SKU
 
 
 def test_unpublished_unknown_and_sku_ids_are_404(api, cup):
