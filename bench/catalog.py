@@ -143,12 +143,12 @@ def load(products=1000, skus=5, images=3, seed=7):
 
 
 def fill_catalog_extras(parents, children, rng):
-    """Listings, search text, sales counters and thumbnails through storefront.services.catalog,
+    """Listings, search text, sales counters and thumbnails through storefront.catalog.services,
     the calls the product/listing signals and the thumbnail task make on a normal save."""
     from oscar.core.loading import get_model
 
-    from storefront.models import ProductListing
-    from storefront.services import catalog as services
+    from storefront.catalog import services
+    from storefront.catalog.models import ProductListing
 
     ProductImage = get_model("catalogue", "ProductImage")
     started = time.monotonic()

@@ -21,10 +21,10 @@ def main(out_path, members, flash_buyers=range(0)):
 
     from bench import catalog
     from platforms.base import LoginResult
-    from storefront.models import Store
-    from storefront.services.basket import add_line
-    from storefront.services.members import find_or_create_member, issue_token
-    from storefront.services.payments import SOURCE_TYPE_NAMES
+    from storefront.basket.services import add_line
+    from storefront.members.services import find_or_create_member, issue_token
+    from storefront.payments.services import SOURCE_TYPE_NAMES
+    from storefront.stores.models import Store
 
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)

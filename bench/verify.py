@@ -15,7 +15,7 @@ def payments(numbers):
     from django.db.models import Count
     from oscar.core.loading import get_model
 
-    from storefront.models import PaymentTransaction
+    from storefront.payments.models import PaymentTransaction
 
     Order = get_model("order", "Order")
     statuses = dict(Order.objects.filter(number__in=numbers).values_list("status").annotate(n=Count("id")))

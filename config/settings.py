@@ -382,7 +382,7 @@ MEMBER_AVATAR_SIZE = env.int("MEMBER_AVATAR_SIZE", default=640)
 # Most units of one SKU in one order (a SKU's own purchase limit may be lower) and most lines.
 ORDER_MAX_QUANTITY_PER_SKU = env.int("ORDER_MAX_QUANTITY_PER_SKU", default=99)
 BASKET_MAX_LINES = env.int("BASKET_MAX_LINES", default=30)
-# Delivery charges in yuan (strings, read as Decimal by storefront/shipping.py).
+# Delivery charges in yuan (strings, read as Decimal by storefront/checkout/shipping.py).
 SHIPPING_STANDARD_CHARGE = env("SHIPPING_STANDARD_CHARGE", default="10.00")
 SHIPPING_EXPRESS_CHARGE = env("SHIPPING_EXPRESS_CHARGE", default="22.00")
 # Goods (after discounts) at or above this ship free by the standard method; empty: never free.
@@ -413,7 +413,7 @@ WECHAT_SHIPPING_UPLOAD_MAX_ATTEMPTS = env.int("WECHAT_SHIPPING_UPLOAD_MAX_ATTEMP
 
 # --- Catalog and stores (issue 6; docs/catalog.md) ---------------------------------------
 # Oscar strategy class that prices SKUs and decides their stock; a brand may plug its own.
-CATALOG_STRATEGY = env("CATALOG_STRATEGY", default="storefront.strategy.StorefrontStrategy")
+CATALOG_STRATEGY = env("CATALOG_STRATEGY", default="storefront.catalog.strategy.StorefrontStrategy")
 # Seconds a catalog response is kept (it is also dropped at once on any catalog change); 0 = off.
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 # sorl-thumbnail geometries of the list and detail images.

@@ -9,8 +9,8 @@ class LogisticsConfig(AppConfig):
     def ready(self):
         from oscar.apps.order.signals import order_status_changed
 
-        from storefront.selectors.orders import register_order_detail_section
-        from storefront.services.payments import PAID_HOOKS, REFUND_SETTLED_HOOKS
+        from storefront.orders.selectors import register_order_detail_section
+        from storefront.payments.services import PAID_HOOKS, REFUND_SETTLED_HOOKS
 
         from . import serializers, services
 

@@ -66,7 +66,7 @@ def lines_left_to_ship(order) -> list[tuple[Line, int]]:
 
     Units already sent and units the shopper was paid back for (approved after-sales requests)
     are not left to ship: goods refunded before they left must not leave afterwards."""
-    from storefront.services.orders import units_refunded
+    from storefront.orders.services import units_refunded
 
     shipped = shipped_quantities(order)
     refunded = units_refunded(order)

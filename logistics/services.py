@@ -2,7 +2,7 @@
 events from the provider's pushes and from polling, the order moves they cause, WeChat
 shipping uploads and the shopper's shipping notices.
 
-Order statuses only change through `storefront.services.orders.change_order_status`.
+Order statuses only change through `storefront.orders.services.change_order_status`.
 Provider and platform calls happen outside any transaction that holds row locks; what
 must follow a commit (subscribing the tracking number, the WeChat upload, notices) is
 queued with `transaction.on_commit`, so a rolled-back shipment (a CSV preview, a failed
@@ -46,7 +46,7 @@ DELIVERED = "delivered"
 
 def _change_order_status(order, new_status, *, actor, reason):
     # Imported here: the storefront's order detail imports logistics.selectors in turn.
-    from storefront.services.orders import change_order_status
+    from storefront.orders.services import change_order_status
 
     return change_order_status(order, new_status, actor=actor or "system:logistics", reason=reason)
 
@@ -308,7 +308,7 @@ def poll_stale_shipments(*, now=None) -> int:
 # --- WeChat shipping upload ---------------------------------------------------------------------
 def _wechat_payment(order):
     """The order's WeChat Pay transaction (transaction id, payer openid, paid at), or None."""
-    from storefront.models import PaymentTransaction
+    from storefront.payments.models import PaymentTransaction
 
     return (
         PaymentTransaction.objects.filter(order=order, provider="wechat", status=PaymentTransaction.Status.PAID)

@@ -5,9 +5,10 @@
 - a payment provider (prepay, query, close, refund, notifications, statements):
   `PaymentProvider`, got with `get_payment_provider(name)`.
 
-Names are "wechat" and "alipay". Money crosses this interface as Decimal yuan
-(config.money converts); every failure is a `PlatformError` with a code and whether a
-retry is safe.
+Names are the values of `Platform` ("wechat", "alipay"), the one list of the platforms
+(`PLATFORMS` is the same as a tuple; models and serializers take `Platform.choices`). Money
+crosses this interface as Decimal yuan (config.money converts); every failure is a
+`PlatformError` with a code and whether a retry is safe.
 """
 
 from __future__ import annotations
@@ -18,9 +19,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
-PLATFORMS = ("wechat", "alipay")
+
+class Platform(models.TextChoices):
+    """The platforms a shopper uses the store on, and that take payment: the one list of them."""
+
+    WECHAT = "wechat", _("WeChat")
+    ALIPAY = "alipay", _("Alipay")
+
+
+PLATFORMS = tuple(Platform.values)
 # Beijing time (no DST): what both platforms' timestamps, bills and time_expire are in.
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -133,9 +144,32 @@ class Prepay:
 
 @dataclass(frozen=True)
 class TradeState:
+    """What a provider says about one trade (a query's answer, or a payment notification's).
+
+    `state` is one of, the same for every provider:
+
+    - "paid": the payer paid (WeChat Pay SUCCESS; Alipay TRADE_SUCCESS, TRADE_FINISHED).
+      Only this state has `is_paid`; then amount (Decimal yuan), transaction_id, app_id and
+      merchant_id are set, and must still be compared with the order before it is believed.
+    - "not_paid": the provider has the trade and nothing is paid yet, or the payer's attempt
+      failed (NOTPAY, USERPAYING, PAYERROR; WAIT_BUYER_PAY). It may still become paid:
+      close it before cancelling the order.
+    - "closed": the trade was closed unpaid and can no longer be paid (CLOSED, REVOKED;
+      TRADE_CLOSED). Alipay also closes a trade it has refunded in full, and a query of it
+      says "closed" (its notification says "refunded").
+    - "refunded": the trade was paid and money has gone back (WeChat Pay REFUND, after any
+      refund, partial or full; an Alipay refund notification that empties the trade). A
+      partly refunded Alipay trade stays "paid".
+    - "not_found": the provider has never seen this out_trade_no (WeChat Pay 404
+      ORDER_NOT_EXIST; Alipay ACQ.TRADE_NOT_EXIST): no prepay reached it, so nothing can
+      have been paid. Not paid; only out_trade_no and provider are set.
+    - "unknown": the provider answered with a trade state this kit does not know. Not paid,
+      but nothing else may be concluded from it.
+    """
+
     provider: str
     out_trade_no: str
-    state: str  # "paid", "not_paid", "closed", "refunded", "unknown"
+    state: str  # "paid", "not_paid", "closed", "refunded", "not_found" or "unknown" (see above)
     transaction_id: str = ""
     amount: Decimal | None = None
     currency: str = "CNY"
@@ -221,12 +255,12 @@ class PaymentProvider(abc.ABC):
 
 # --- lookup ----------------------------------------------------------------------------
 MINIPROGRAM_CLASSES = {
-    "wechat": "platforms.wechat.miniprogram.WeChatMiniProgram",
-    "alipay": "platforms.alipay.miniprogram.AlipayMiniProgram",
+    Platform.WECHAT: "platforms.wechat.miniprogram.WeChatMiniProgram",
+    Platform.ALIPAY: "platforms.alipay.miniprogram.AlipayMiniProgram",
 }
 PAYMENT_CLASSES = {
-    "wechat": "platforms.wechat.pay.WeChatPay",
-    "alipay": "platforms.alipay.pay.AlipayPay",
+    Platform.WECHAT: "platforms.wechat.pay.WeChatPay",
+    Platform.ALIPAY: "platforms.alipay.pay.AlipayPay",
 }
 _instances: dict[tuple[str, str], object] = {}
 

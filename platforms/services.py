@@ -26,7 +26,7 @@ def openid_of(member, platform: str) -> str:
     The one place that knows where identities live (storefront's Identity model), so a change
     there is a change here only. The most recently used account of the platform wins.
     """
-    from storefront.models.identities import Identity
+    from storefront.members.models import Identity
 
     identity = (
         Identity.objects.filter(member=member, platform=platform)

@@ -34,11 +34,46 @@ API (for the adapters of both platforms):
 The sandbox simulates a timeout by answering with the header ``X-Sandbox-Fault: timeout``;
 the adapter turns that into ``requests.exceptions.ReadTimeout``, exactly what a real timeout
 raises, so the adapters' timeout handling is exercised by the tests.
+
+When a platform does not answer usefully
+----------------------------------------
+Every adapter (WeChat mini program, WeChat Pay, Alipay, Kuaidi100) turns an outage into a
+`platforms.base.PlatformUnavailable` (always retryable) here, with one of these codes, the
+same for every platform (the platform's own answer, if any, is in ``raw``):
+
+``timeout`` (`TIMEOUT`)
+    no answer in time (any ``requests.Timeout``, the sandbox's "timeout" fault included);
+``connection_error`` (`CONNECTION_ERROR`)
+    the platform could not be reached: refused, reset, DNS, TLS, any other requests failure,
+    or an HTTP error without a response;
+``http_5xx`` (`HTTP_5XX`)
+    an HTTP status of 500 or more that does not say "busy" (a proxy's 502 page, a 503...);
+    the status is in the message;
+``bad_response`` (`BAD_RESPONSE`)
+    an answer that cannot be read (not JSON where JSON is the protocol);
+``platform_busy`` (`PLATFORM_BUSY`)
+    the platform answered and said "system busy, call again": WeChat errcode -1, WeChat Pay
+    SYSTEM_ERROR / FREQUENCY_LIMITED / BANK_ERROR, Alipay 20000 and its ACQ.SYSTEM_ERROR
+    family.
+
+``unavailable_from(exc, *, platform, action)``
+    The PlatformUnavailable for a requests exception (`timeout` or `connection_error`).
+``unavailable_status(status, *, platform, action, raw=None)``
+    For an HTTP status >= 500 (`http_5xx`); ``is_outage_status(status)`` says when.
+``bad_response(*, platform, action, detail=..., raw=None)`` / ``platform_busy(*, platform, action, detail, raw=None)``
+    The other two.
+``json_answer(response, *, platform, action)``
+    The JSON of an answer, or the `http_5xx` / `bad_response` PlatformUnavailable.
+
+`platform` is the ``platform`` the error carries ("wechat", "wechatpay", "alipay",
+"kuaidi100"); `action` names the call in the message ("query", "alipay.trade.query").
+Other refusals (HTTP 4xx, business errors) are each adapter's `PlatformError`s.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from urllib.parse import urlsplit
 
 import requests
@@ -49,6 +84,8 @@ from django.utils import translation
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
+
+from platforms.base import PlatformUnavailable
 
 BASE_URLS = {
     # wechatpy: WeChatClient.API_BASE_URL is ".../cgi-bin/", wxa APIs use this root.
@@ -230,3 +267,54 @@ class RoutedRequests:
 def route_module_requests(module, session: requests.Session) -> None:
     """Make `module`'s global name `requests` go through `session` (idempotent)."""
     module.requests = RoutedRequests(session)
+
+
+# --- when a platform does not answer usefully (see the module docstring) ----------------------
+TIMEOUT = "timeout"
+CONNECTION_ERROR = "connection_error"
+HTTP_5XX = "http_5xx"
+BAD_RESPONSE = "bad_response"
+PLATFORM_BUSY = "platform_busy"
+UNAVAILABLE_CODES = (TIMEOUT, CONNECTION_ERROR, HTTP_5XX, BAD_RESPONSE, PLATFORM_BUSY)
+PLATFORM_LABELS = {"wechat": "WeChat", "wechatpay": "WeChat Pay", "alipay": "Alipay", "kuaidi100": "Kuaidi100"}
+
+
+def _label(platform: str, action: str) -> str:
+    return f"{PLATFORM_LABELS.get(platform, platform)} {action}".strip()
+
+
+def unavailable_from(exc: requests.RequestException, *, platform: str, action: str) -> PlatformUnavailable:
+    """`timeout` for any requests.Timeout (ConnectTimeout included), `connection_error` otherwise."""
+    if isinstance(exc, requests.Timeout):
+        return PlatformUnavailable(f"{_label(platform, action)}: no answer in time ({exc})",
+                                   code=TIMEOUT, platform=platform)
+    return PlatformUnavailable(f"{_label(platform, action)}: could not be reached ({exc})",
+                               code=CONNECTION_ERROR, platform=platform)
+
+
+def is_outage_status(status: int) -> bool:
+    return status >= 500
+
+
+def unavailable_status(status: int, *, platform: str, action: str, raw=None) -> PlatformUnavailable:
+    """`http_5xx` for an answer with an HTTP status of 500 or more."""
+    return PlatformUnavailable(f"{_label(platform, action)}: HTTP {status}", code=HTTP_5XX, platform=platform, raw=raw)
+
+
+def bad_response(*, platform: str, action: str, detail: str = "the answer is not JSON", raw=None) -> PlatformUnavailable:
+    return PlatformUnavailable(f"{_label(platform, action)}: {detail}", code=BAD_RESPONSE, platform=platform, raw=raw)
+
+
+def platform_busy(*, platform: str, action: str, detail: str, raw=None) -> PlatformUnavailable:
+    """The platform answered "system busy, call again" (its own code is in `raw`)."""
+    return PlatformUnavailable(f"{_label(platform, action)}: {detail}", code=PLATFORM_BUSY, platform=platform, raw=raw)
+
+
+def json_answer(response: requests.Response, *, platform: str, action: str):
+    """The decoded JSON of `response`; `http_5xx` for a status >= 500, `bad_response` when not JSON."""
+    if is_outage_status(response.status_code):
+        raise unavailable_status(response.status_code, platform=platform, action=action)
+    try:
+        return json.loads(response.content.decode("utf-8", errors="replace"))
+    except ValueError as exc:
+        raise bad_response(platform=platform, action=action) from exc

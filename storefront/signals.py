@@ -15,8 +15,8 @@ _StockRecord = get_model("partner", "StockRecord")
 
 
 def _count_sales_when_orders_are_paid():
-    from storefront.services.catalog import record_order_sales
-    from storefront.services.payments import PAID_HOOKS
+    from storefront.catalog.services import record_order_sales
+    from storefront.payments.services import PAID_HOOKS
 
     if record_order_sales not in PAID_HOOKS:
         PAID_HOOKS.append(record_order_sales)
@@ -37,7 +37,7 @@ def _remember_if_product_was_public(sender, instance, raw=False, **kwargs):
 def _product_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
     from storefront.tasks import submit_product_page_to_wechat
 
     catalog.ensure_listing(product=instance)
@@ -55,7 +55,7 @@ def _product_saved(sender, instance, created, raw=False, **kwargs):
 def _attribute_value_changed(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
 
     catalog.sync_original_price(value=instance, deleted=kwargs.get("signal") is post_delete)
     catalog.refresh_search_text(product_id=instance.product_id)
@@ -66,7 +66,7 @@ def _attribute_value_changed(sender, instance, raw=False, **kwargs):
 def _listing_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or (update_fields is not None and set(update_fields) <= {"sales_count"}):
         return
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
 
     catalog.refresh_search_text(product_id=instance.product_id)
     catalog.bump_catalog_version()
@@ -76,7 +76,7 @@ def _listing_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 def _product_image_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
     from storefront.tasks import make_product_image_thumbnails
 
     catalog.bump_catalog_version()
@@ -95,15 +95,15 @@ def _product_image_saved(sender, instance, raw=False, **kwargs):
 def _catalog_changed(sender, raw=False, **kwargs):
     if raw:
         return
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
 
     catalog.bump_catalog_version()
 
 
 # --- members merged: the storefront's own rows that point at a member follow ----------------
 def _move_member_rows_on_merge():
-    from storefront.services.members import MERGE_HOOKS
-    from storefront.services.orders import move_after_sales_requests
+    from storefront.members.services import MERGE_HOOKS
+    from storefront.orders.services import move_after_sales_requests
 
     if move_after_sales_requests not in MERGE_HOOKS:
         MERGE_HOOKS.append(move_after_sales_requests)

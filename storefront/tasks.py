@@ -9,7 +9,7 @@ from celery import shared_task
 @shared_task
 def run_order_paid_effects(order_id):
     """Notice to the shopper and the PAID_HOOKS, once per order made paid."""
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     payments.run_order_paid_effects(order_id)
 
@@ -18,7 +18,7 @@ def run_order_paid_effects(order_id):
 def submit_refund(self, refund_id):
     """Sends a refund to its provider; retried while the provider is unavailable."""
     from platforms.base import PlatformUnavailable
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     try:
         payments.submit_refund(refund_id)
@@ -30,7 +30,7 @@ def submit_refund(self, refund_id):
 
 @shared_task
 def refund_late_payment(transaction_pk):
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     payments.refund_late_payment(transaction_pk)
 
@@ -39,7 +39,7 @@ def refund_late_payment(transaction_pk):
 def sync_refunds():
     """Completes refunds still in flight (Alipay has no refund notification) and sends those
     that could not be sent."""
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     payments.sync_open_refunds()
 
@@ -49,7 +49,7 @@ def reconcile_payments(day=None):
     """Yesterday's statements of every provider (or `day`, "YYYY-MM-DD")."""
     import datetime as dt
 
-    from storefront.services import reconciliation
+    from storefront.payments import reconciliation
 
     reconciliation.reconcile_all(day=dt.date.fromisoformat(day) if day else None)
 
@@ -63,7 +63,7 @@ def submit_product_page_to_wechat(self, product_id):
     import logging
 
     from platforms.base import PlatformError
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
 
     try:
         catalog.submit_product_page_for_search(product_id=product_id)
@@ -79,7 +79,7 @@ def submit_product_page_to_wechat(self, product_id):
 @shared_task
 def make_product_image_thumbnails(image_id):
     """Renders a product image's list and detail sizes once, so list requests never do."""
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
 
     catalog.make_product_image_thumbnails(image_id=image_id)
 
@@ -87,7 +87,7 @@ def make_product_image_thumbnails(image_id):
 @shared_task
 def recount_product_sales():
     """Sales counters ("-sales" ordering) recomputed from paid orders: the nightly safety net."""
-    from storefront.services import catalog
+    from storefront.catalog import services as catalog
 
     catalog.recount_sales()
 
@@ -98,7 +98,7 @@ def recount_product_sales():
 @shared_task
 def cancel_overdue_unpaid_orders():
     """Cancels orders not paid before their pay-before time; stock and vouchers go back."""
-    from storefront.services import orders
+    from storefront.orders import services as orders
 
     return orders.cancel_overdue_unpaid_orders()
 
@@ -106,6 +106,6 @@ def cancel_overdue_unpaid_orders():
 @shared_task
 def complete_delivered_orders():
     """Completes orders delivered ORDER_AUTO_COMPLETE_DAYS ago that the shopper never confirmed."""
-    from storefront.services import orders
+    from storefront.orders import services as orders
 
     return orders.complete_delivered_orders()

@@ -6,7 +6,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from storefront.models import Address, Store, StoreHours
+from storefront.members.models import Address
+from storefront.stores.models import Store, StoreHours
 
 
 class MemberFactory(factory.django.DjangoModelFactory):

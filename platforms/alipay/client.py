@@ -29,7 +29,8 @@ from alipay.exceptions import AliPayException, AliPayValidationError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from platforms.base import InvalidCode, PlatformError, PlatformUnavailable
+from platforms import transport
+from platforms.base import InvalidCode, PlatformError
 from platforms.transport import InProcessAdapter, platform_session, sandbox_enabled, send, timeout_seconds
 
 logger = logging.getLogger(__name__)
@@ -106,10 +107,11 @@ def error_from_body(body: dict, method: str) -> PlatformError:
     """The exception for an Alipay answer whose code is not "10000"."""
     code = str(body.get("code") or "")
     sub_code = str(body.get("sub_code") or "")
-    message = f"Alipay {method}: {body.get('sub_msg') or body.get('msg') or 'failed'} ({code} {sub_code})".strip()
+    detail = f"{body.get('sub_msg') or body.get('msg') or 'failed'} ({code} {sub_code})".strip()
+    message = f"Alipay {method}: {detail}"
     stable = sub_code or code or "platform_error"
     if code == UNAVAILABLE_CODE or sub_code in RETRYABLE_SUB_CODES:
-        return PlatformUnavailable(message, code=stable, platform=PLATFORM, raw=body)
+        return transport.platform_busy(platform=PLATFORM, action=method, detail=detail, raw=body)
     if sub_code in INVALID_CODE_SUB_CODES:
         return InvalidCode(message, code="invalid_code", platform=PLATFORM, raw=body)
     return PlatformError(message, code=stable, platform=PLATFORM, raw=body)
@@ -129,14 +131,10 @@ class KitAliPay(AliPay):
         url = self._gateway + "?" + self.sign_data(data)
         try:
             response = send(self._session, "GET", url, timeout=self._timeout)
-        except requests.Timeout as exc:
-            raise PlatformUnavailable(f"Alipay {method}: timed out", code="timeout", platform=PLATFORM) from exc
         except requests.RequestException as exc:
-            raise PlatformUnavailable(f"Alipay {method}: {exc}", code="connection_error", platform=PLATFORM) from exc
-        if response.status_code >= 500:
-            raise PlatformUnavailable(
-                f"Alipay {method}: HTTP {response.status_code}", code=f"http_{response.status_code}", platform=PLATFORM
-            )
+            raise transport.unavailable_from(exc, platform=PLATFORM, action=method) from exc
+        if transport.is_outage_status(response.status_code):
+            raise transport.unavailable_status(response.status_code, platform=PLATFORM, action=method)
         if response.status_code != 200:
             raise PlatformError(
                 f"Alipay {method}: HTTP {response.status_code}", code=f"http_{response.status_code}", platform=PLATFORM
@@ -145,7 +143,7 @@ class KitAliPay(AliPay):
         try:
             payload = json.loads(raw)
         except ValueError as exc:
-            raise PlatformUnavailable(f"Alipay {method}: not JSON", code="bad_response", platform=PLATFORM) from exc
+            raise transport.bad_response(platform=PLATFORM, action=method) from exc
         key = response_type if isinstance(payload.get(response_type), dict) else "error_response"
         body = payload.get(key)
         if not isinstance(body, dict):
@@ -194,13 +192,10 @@ class KitAliPay(AliPay):
         """A file Alipay answered with a URL to (QR code images, bill files), through the same session."""
         try:
             response = send(self._session, "GET", url, timeout=self._timeout)
-        except requests.Timeout as exc:
-            raise PlatformUnavailable(f"Alipay {what} download timed out", code="timeout", platform=PLATFORM) from exc
         except requests.RequestException as exc:
-            raise PlatformUnavailable(f"Alipay {what} download: {exc}", code="connection_error", platform=PLATFORM) from exc
-        if response.status_code >= 500:
-            raise PlatformUnavailable(f"Alipay {what} download: HTTP {response.status_code}",
-                                      code=f"http_{response.status_code}", platform=PLATFORM)
+            raise transport.unavailable_from(exc, platform=PLATFORM, action=f"{what} download") from exc
+        if transport.is_outage_status(response.status_code):
+            raise transport.unavailable_status(response.status_code, platform=PLATFORM, action=f"{what} download")
         if response.status_code != 200:
             raise PlatformError(f"Alipay {what} download: HTTP {response.status_code}",
                                 code=f"http_{response.status_code}", platform=PLATFORM)

@@ -108,7 +108,7 @@ class AlipayPay(PaymentProvider):
         except PlatformError as exc:
             # Alipay knows no trade until trade.create (or the cashier) made one: nothing was paid.
             if exc.code == "ACQ.TRADE_NOT_EXIST":
-                return TradeState(provider=PLATFORM, out_trade_no=out_trade_no, state="not_paid", raw=exc.raw or {})
+                return TradeState(provider=PLATFORM, out_trade_no=out_trade_no, state="not_found", raw=exc.raw or {})
             raise
         # The answer is signed by Alipay for our own app: its ids are ours.
         return self._trade_state(body, state=TRADE_STATES.get(body.get("trade_status", ""), "unknown"))

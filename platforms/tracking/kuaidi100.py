@@ -28,7 +28,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from platforms import transport
-from platforms.base import InvalidNotification, PlatformError, PlatformUnavailable
+from platforms.base import InvalidNotification, PlatformError
 
 from .base import (
     ACCEPTED,
@@ -140,13 +140,8 @@ class Kuaidi100(TrackingProvider):
         try:
             response = transport.send(self.session, "POST", BASE_URL + path, data=data)
         except requests.RequestException as exc:
-            raise PlatformUnavailable(f"kuaidi100: {exc}", platform=self.name) from exc
-        if response.status_code >= 500:
-            raise PlatformUnavailable(f"kuaidi100: HTTP {response.status_code}", platform=self.name)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise PlatformUnavailable("kuaidi100: answer is not JSON", platform=self.name) from exc
+            raise transport.unavailable_from(exc, platform=self.name, action=path) from exc
+        return transport.json_answer(response, platform=self.name, action=path)
 
     def subscribe(self, *, carrier_code, tracking_number, callback_url, phone=""):
         parameters = {"callbackurl": callback_url, "salt": self.salt, "resultv2": "1"}

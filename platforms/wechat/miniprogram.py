@@ -4,8 +4,9 @@ All calls go through the one shared `WeChatClient` (platforms.wechat.client), so
 token and its refresh are shared by every process. WeChat's answers become the interface's
 results or exceptions:
 
-- errcode -1 ("system busy"), timeouts, connection failures and HTTP 5xx: PlatformUnavailable
-  (retryable);
+- timeouts, connection failures, HTTP 5xx and errcode -1 ("system busy"): PlatformUnavailable
+  (retryable), with platforms.transport's codes `timeout`, `connection_error`, `http_5xx`
+  and `platform_busy`;
 - 40001 / 42001 / 40014 (token invalid or expired): the token is fetched again and the call
   retried once; a second refusal is a PlatformError;
 - 40029 / 40163 (login or phone code unknown or used): InvalidCode;
@@ -29,7 +30,6 @@ from platforms.base import (
     MiniProgramPlatform,
     PhoneNumber,
     PlatformError,
-    PlatformUnavailable,
     TextVerdict,
 )
 from platforms.wechat.client import KitWeChatClient, shared_client
@@ -43,22 +43,22 @@ NO_GRANT_ERRCODE = 43101
 BASE = transport.BASE_URLS["wechat"]
 
 
-def platform_error(exc: Exception) -> PlatformError:
+def platform_error(exc: Exception, action: str = "call") -> PlatformError:
     """The interface's exception for a wechatpy or requests failure."""
-    if isinstance(exc, requests.Timeout):
-        return PlatformUnavailable(f"WeChat did not answer in time: {exc}", platform="wechat")
     if isinstance(exc, requests.RequestException):
-        return PlatformUnavailable(f"WeChat could not be reached: {exc}", platform="wechat")
+        return transport.unavailable_from(exc, platform="wechat", action=action)
     if isinstance(exc, WeChatClientException):
         code, message = exc.errcode, f"WeChat: {exc.errmsg}"
         raw = {"errcode": code, "errmsg": exc.errmsg}
-        if code is None:
+        if code is None:  # wechatpy's raise_for_status: an HTTP error status, or no response at all
             status = getattr(exc.response, "status_code", 0) or 0
-            if status >= 500 or status == 0:
-                return PlatformUnavailable(f"WeChat answered HTTP {status}", platform="wechat")
+            if status == 0:
+                return transport.bad_response(platform="wechat", action=action, detail="an HTTP error without a status")
+            if transport.is_outage_status(status):
+                return transport.unavailable_status(status, platform="wechat", action=action)
             return PlatformError(f"WeChat answered HTTP {status}", code=f"http_{status}", platform="wechat")
         if code == -1:
-            return PlatformUnavailable("WeChat is busy (errcode -1)", platform="wechat", raw=raw)
+            return transport.platform_busy(platform="wechat", action=action, detail="system busy (errcode -1)", raw=raw)
         if code in CODE_ERRCODES:
             return InvalidCode(message, code="invalid_code", platform="wechat", raw=raw)
         if code == NO_GRANT_ERRCODE:
@@ -98,7 +98,7 @@ class WeChatMiniProgram(MiniProgramPlatform):
     def app_id(self) -> str:
         return self.client.appid
 
-    def _call(self, operation, *, needs_token=True):
+    def _call(self, operation, *, needs_token=True, action="call"):
         """Run `operation(client)`; refresh the token and retry once if WeChat refuses it."""
         client = self.client
         for attempt in (1, 2):
@@ -110,12 +110,12 @@ class WeChatMiniProgram(MiniProgramPlatform):
                     logger.info("WeChat refused the access token (%s); fetching a new one", exc.errcode)
                     client.forget_access_token(token)
                     continue
-                raise platform_error(exc) from exc
+                raise platform_error(exc, action) from exc
             except requests.RequestException as exc:
-                raise platform_error(exc) from exc
+                raise platform_error(exc, action) from exc
 
     def _post(self, endpoint: str, data: dict):
-        return self._call(lambda client: client.post(endpoint, data=data, api_base_url=BASE))
+        return self._call(lambda client: client.post(endpoint, data=data, api_base_url=BASE), action=endpoint)
 
     # --- MiniProgramPlatform ----------------------------------------------------------------
     def login(self, code: str) -> LoginResult:
@@ -125,7 +125,7 @@ class WeChatMiniProgram(MiniProgramPlatform):
             "sns/jscode2session", api_base_url=BASE,
             params={"appid": client.appid, "secret": client.secret, "js_code": code,
                     "grant_type": "authorization_code", "access_token": ""},
-        ), needs_token=False)
+        ), needs_token=False, action="sns/jscode2session")
         return LoginResult(
             platform="wechat", app_id=self.app_id, openid=result["openid"],
             unionid=result.get("unionid", ""), session_key=result.get("session_key", ""),

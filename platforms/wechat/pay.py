@@ -46,7 +46,6 @@ from platforms.base import (
     PaymentNotification,
     PaymentProvider,
     PlatformError,
-    PlatformUnavailable,
     Prepay,
     RefundState,
     StatementLine,
@@ -58,6 +57,7 @@ SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
 TRADE_STATES = {"SUCCESS": "paid", "NOTPAY": "not_paid", "USERPAYING": "not_paid", "PAYERROR": "not_paid",
                 "CLOSED": "closed", "REVOKED": "closed", "REFUND": "refunded"}
 REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "ABNORMAL": "failed", "CLOSED": "failed"}
+ORDER_NOT_EXIST = "order_not_exist"  # WeChat Pay's 404 code for an out_trade_no it never saw, as _request lowers it
 _routing_lock = threading.Lock()
 
 
@@ -105,11 +105,13 @@ def _route_wechatpayv3() -> None:
             transport.route_module_requests(wechatpayv3.core, transport.platform_session("wechatpay"))
 
 
+# WeChat Pay's "system busy, call again with the same parameters" codes: PlatformUnavailable("platform_busy").
+BUSY_CODES = frozenset({"SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR"})
+
+
 def _error(exc: Exception, action: str) -> PlatformError:
-    if isinstance(exc, requests.Timeout):
-        return PlatformUnavailable(f"WeChat Pay did not answer in time ({action})", platform="wechatpay")
     if isinstance(exc, requests.RequestException):
-        return PlatformUnavailable(f"WeChat Pay could not be reached ({action}): {exc}", platform="wechatpay")
+        return transport.unavailable_from(exc, platform="wechatpay", action=action)
     if "verify the signature" in str(exc):
         return PlatformError(f"WeChat Pay's answer to {action} is not signed by WeChat Pay",
                              code="invalid_signature", platform="wechatpay")
@@ -150,15 +152,21 @@ class WeChatPay(PaymentProvider):
         except Exception as exc:
             raise _error(exc, action) from exc
         if status in ok:
-            return json.loads(text) if isinstance(text, str) and text else text
+            try:  # wechatpayv3 gives str for a JSON answer, bytes for a file
+                return json.loads(text) if isinstance(text, str) and text else text
+            except ValueError as exc:
+                raise transport.bad_response(platform="wechatpay", action=action) from exc
         try:
             body = json.loads(text) if isinstance(text, (str, bytes)) and text else {}
         except ValueError:
             body = {}
         code = body.get("code", f"http_{status}")
         message = f"WeChat Pay {action}: {body.get('message', status)}"
-        if status >= 500 or code in ("SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR"):
-            raise PlatformUnavailable(message, code="platform_unavailable", platform="wechatpay", raw=body)
+        if code in BUSY_CODES:
+            raise transport.platform_busy(platform="wechatpay", action=action,
+                                          detail=f"{body.get('message', '')} ({code})", raw=body)
+        if transport.is_outage_status(status):
+            raise transport.unavailable_status(status, platform="wechatpay", action=action, raw=body)
         if not_found_ok and status == 404:
             return None
         raise PlatformError(message, code=code.lower(), platform="wechatpay", raw=body)
@@ -199,13 +207,21 @@ class WeChatPay(PaymentProvider):
         )
 
     def query(self, out_trade_no: str) -> TradeState:
-        data = self._request("query", lambda: self._client.query(out_trade_no=out_trade_no), not_found_ok=True)
-        if data is None:
-            return TradeState(provider=self.name, out_trade_no=out_trade_no, state="unknown")
+        try:
+            data = self._request("query", lambda: self._client.query(out_trade_no=out_trade_no))
+        except PlatformError as exc:
+            # 404 ORDER_NOT_EXIST: no prepay ever reached WeChat Pay for this number, nothing was paid.
+            if exc.code == ORDER_NOT_EXIST:
+                return TradeState(provider=self.name, out_trade_no=out_trade_no, state="not_found", raw=exc.raw or {})
+            raise
         return self._trade_state(data)
 
     def close(self, out_trade_no: str) -> None:
-        self._request("close", lambda: self._client.close(out_trade_no=out_trade_no), ok=(200, 204))
+        try:
+            self._request("close", lambda: self._client.close(out_trade_no=out_trade_no), ok=(200, 204))
+        except PlatformError as exc:
+            if exc.code != ORDER_NOT_EXIST:  # never created: nothing to close
+                raise
 
     def _refund_state(self, data: dict) -> RefundState:
         amount = data.get("amount") or {}

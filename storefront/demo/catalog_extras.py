@@ -9,8 +9,8 @@ changed is written, so a second load changes nothing.
 
 from oscar.core.loading import get_model
 
-from storefront.models import ProductImageThumbnails, ProductListing
-from storefront.services import catalog as catalog_services
+from storefront.catalog import services as catalog_services
+from storefront.catalog.models import ProductImageThumbnails, ProductListing
 
 Product = get_model("catalogue", "Product")
 ProductImage = get_model("catalogue", "ProductImage")

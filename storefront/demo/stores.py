@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 
-from storefront.models import Store, StoreHours, StoreHoursException, StorePhoto
+from storefront.stores.models import Store, StoreHours, StoreHoursException, StorePhoto
 
 from .images import draw_store, stored_image
 from .upsert import upsert

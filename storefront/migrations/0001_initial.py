@@ -4,7 +4,7 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import storefront.models.members
+import storefront.members.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 'swappable': 'AUTH_USER_MODEL',
             },
             managers=[
-                ('objects', storefront.models.members.MemberManager()),
+                ('objects', storefront.members.models.MemberManager()),
             ],
         ),
         migrations.CreateModel(

@@ -166,7 +166,7 @@ def test_production_settings_pass_the_deploy_check():
 @pytest.mark.django_db(transaction=True)
 def test_concurrency_helper_shows_row_locks_serialise_writers():
     """The helper itself: 20 threads increment one row under select_for_update."""
-    from storefront.models import Store
+    from storefront.stores.models import Store
     from tests.factories import StoreFactory
 
     store = StoreFactory(phone="0")

@@ -10,7 +10,7 @@ import json
 import pytest
 from oscar.apps.order.models import Order
 
-from storefront.models import NotificationLog, PaymentTransaction
+from storefront.payments.models import NotificationLog, PaymentTransaction
 from tests.conftest import client_for
 from tests.flows.test_isolation import api_routes, fill
 from tests.logistics.factories import carriers, paid_order, wechat_member

@@ -9,7 +9,7 @@ from oscar.apps.order.models import Order
 from rest_framework.test import APIClient
 
 from logistics.services import ship_order
-from storefront.models import Address
+from storefront.members.models import Address
 from tests.conftest import client_for
 from tests.factories import MemberFactory
 from tests.logistics.factories import carriers, paid_order, tracking_number, wechat_member
@@ -219,7 +219,7 @@ def test_a_refund_request_cannot_name_the_lines_of_another_members_order():
 
     assert 400 <= response.status_code < 500, response.content
     assert set(response.json()["error"]) >= {"code", "message", "fields"}
-    from storefront.models import AfterSalesRequest
+    from storefront.orders.models import AfterSalesRequest
 
     assert not AfterSalesRequest.objects.exists()
 

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from oscar.apps.partner.models import StockRecord
 
-from storefront.models import AfterSalesRequest, Refund
+from storefront.orders.models import AfterSalesRequest
+from storefront.payments.models import Refund
 from tests.flows.factories import (
     add_address,
     add_to_basket,

@@ -10,7 +10,7 @@ from logistics.models import Carrier, Shipment, WechatShippingUpload
 from logistics.services import ensure_default_carriers
 from platforms.models import NoticeLog
 from platforms.sandbox.models import ShippingUpload, SubscribeMessage
-from storefront.models import NotificationLog, PaymentTransaction
+from storefront.payments.models import NotificationLog, PaymentTransaction
 from tests.flows.factories import (
     add_address,
     add_to_basket,
@@ -271,7 +271,7 @@ def test_a_delivered_order_completes_by_itself_after_the_auto_complete_days(api,
 
     from django.utils import timezone
 
-    from storefront.services.orders import complete_delivered_orders
+    from storefront.orders.services import complete_delivered_orders
 
     shopper, number = _ship_paid_order(api, committed, "731234567890221")
     _advance_until_delivered(api, committed, "731234567890221")
@@ -283,7 +283,7 @@ def test_a_delivered_order_completes_by_itself_after_the_auto_complete_days(api,
 
 
 def test_tracking_that_arrives_after_a_refund_is_recorded_and_leaves_the_order_refunded(api, operations, committed):
-    from storefront.models import AfterSalesRequest
+    from storefront.orders.models import AfterSalesRequest
 
     shopper, number = _ship_paid_order(api, committed, "731234567890321")
     asked = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/",

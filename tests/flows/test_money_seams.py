@@ -8,7 +8,7 @@ import pytest
 from oscar.apps.partner.models import StockRecord
 
 from platforms.sandbox.models import PayTrade
-from storefront.models import PaymentProblem, PaymentTransaction, Refund
+from storefront.payments.models import PaymentProblem, PaymentTransaction, Refund
 from tests.flows.factories import (
     add_address,
     add_to_basket,
@@ -120,7 +120,7 @@ def test_naming_one_line_twice_in_a_refund_request_cannot_ask_for_more_than_was_
 
     assert response.status_code == 400, response.json()
     assert response.json()["error"]["code"] == "invalid_input"
-    from storefront.models import AfterSalesRequest
+    from storefront.orders.models import AfterSalesRequest
 
     assert not AfterSalesRequest.objects.exists()
 

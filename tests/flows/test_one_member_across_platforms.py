@@ -8,7 +8,7 @@ from oscar.apps.order.models import Order
 from logistics.services import ensure_default_carriers, ship_order
 from platforms.models import NoticeLog
 from platforms.sandbox.models import SubscribeMessage
-from storefront.models import Identity
+from storefront.members.models import Identity
 from tests.flows.factories import (
     add_address,
     add_to_basket,

@@ -9,7 +9,7 @@ from oscar.apps.order.models import Order
 from oscar.apps.partner.models import StockRecord
 from rest_framework.test import APIClient
 
-from storefront.models import PaymentTransaction
+from storefront.payments.models import PaymentTransaction
 from tests.concurrency import run_concurrently
 from tests.flows.factories import add_address, tea_shop, wechat_login
 

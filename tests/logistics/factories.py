@@ -13,7 +13,9 @@ from oscar.test.factories import create_order, create_product, create_stockrecor
 
 from logistics.models import Carrier
 from logistics.services import ensure_default_carriers
-from storefront.models import Identity, OrderInfo, PaymentTransaction
+from storefront.members.models import Identity
+from storefront.orders.models import OrderInfo
+from storefront.payments.models import PaymentTransaction
 from tests.factories import MemberFactory, StoreFactory
 
 _numbers = itertools.count(1)

@@ -17,7 +17,7 @@ from platforms.base import InvalidNotification
 from platforms.sandbox import tracking as sandbox
 from platforms.tracking import get_tracking_provider
 from platforms.tracking.kuaidi100 import md5_sign, normalise_state
-from storefront.services.orders import complete_delivered_orders
+from storefront.orders.services import complete_delivered_orders
 from tests.logistics.factories import line_ids, paid_order, tracking_number
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from logistics.models import WechatShippingUpload
 from platforms.sandbox import faults
 from platforms.sandbox.models import ShippingUpload
 from platforms.sandbox.wechat_views import shipping_payload_problems
-from storefront.services.orders import mark_picked_up
-from storefront.services.payments import run_order_paid_effects
+from storefront.orders.services import mark_picked_up
+from storefront.payments.services import run_order_paid_effects
 from tests.factories import StaffFactory
 from tests.logistics.factories import line_ids, paid_order, tracking_number
 

@@ -45,7 +45,7 @@ class NoticeGrantFactory(factory.django.DjangoModelFactory):
 def wechat_identity(member, openid: str | None = None):
     from django.conf import settings
 
-    from storefront.models.identities import Identity
+    from storefront.members.models import Identity
 
     return Identity.objects.create(
         member=member, platform="wechat", app_id=settings.WECHAT_APP_ID,

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from oscar.core.loading import get_model
 
 from storefront import demo
-from storefront.models import Store, StoreHours, StoreHoursException, StorePhoto
+from storefront.stores.models import Store, StoreHours, StoreHoursException, StorePhoto
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")

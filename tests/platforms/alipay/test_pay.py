@@ -88,8 +88,8 @@ def test_query_after_payment_is_paid_with_amount_payer_and_time(pay):
     assert abs((state.paid_at - timezone.now()).total_seconds()) < 60
 
 
-def test_query_of_an_order_alipay_never_saw_is_not_paid(pay):
-    assert pay.query("A20261125999").state == "not_paid"
+def test_query_of_an_order_alipay_never_saw_is_not_found(pay):
+    assert pay.query("A20261125999").state == "not_found"
 
 
 def test_close_closes_an_unpaid_trade(pay):

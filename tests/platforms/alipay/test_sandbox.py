@@ -88,7 +88,7 @@ def test_faults_control_switches_alipay_faults_on_and_off(api, pay):
     assert api.get("/sandbox/alipay/faults/").json() == {"timeout": -1}
     api.delete("/sandbox/alipay/faults/")
     assert api.get("/sandbox/alipay/faults/").json() == {}
-    assert pay.query("A20261125404").state == "not_paid"
+    assert pay.query("A20261125404").state == "not_found"
 
 
 # --- notification faults ------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from oscar.core.loading import get_model
 from PIL import Image
 
-from storefront.services import catalog as catalog_services
+from storefront.catalog import services as catalog_services
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from oscar.core.loading import get_model
 
-from storefront.models import ProductListing
+from storefront.catalog.models import ProductListing
 from tests.factories import StaffFactory
 from tests.storefront.catalog import factories as f
 

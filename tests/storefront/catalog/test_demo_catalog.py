@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from oscar.core.loading import get_model
 
-from storefront.models import ProductListing
+from storefront.catalog.models import ProductListing
 
 pytestmark = pytest.mark.django_db
 Product = get_model("catalogue", "Product")

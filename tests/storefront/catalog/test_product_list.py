@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from storefront.models import ProductListing
-from storefront.services import catalog as catalog_services
+from storefront.catalog import services as catalog_services
+from storefront.catalog.models import ProductListing
 from tests.storefront.catalog import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ Chinese included. Skipped on SQLite (which uses a plain substring match, same re
 import pytest
 from django.db import connection
 
-from storefront.models import ProductListing
-from storefront.selectors.catalog import product_list
+from storefront.catalog.models import ProductListing
+from storefront.catalog.selectors import product_list
 from tests.storefront.catalog import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from oscar.test.factories import OrderFactory, OrderLineFactory
 
-from storefront.models import ProductListing
-from storefront.services import catalog as catalog_services
-from storefront.strategy import ShelfPrice, StorefrontStrategy
+from storefront.catalog import services as catalog_services
+from storefront.catalog.models import ProductListing
+from storefront.catalog.strategy import ShelfPrice, StorefrontStrategy
 from tests.storefront.catalog import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_original_price_attribute_becomes_the_crossed_out_price_and_is_not_shown
 
 
 def test_a_paid_order_counts_its_units_as_sold():
-    from storefront.services.payments import PAID_HOOKS
+    from storefront.payments.services import PAID_HOOKS
 
     assert catalog_services.record_order_sales in PAID_HOOKS
     parent = f.with_skus("岩茶", [{"size": "50g"}])

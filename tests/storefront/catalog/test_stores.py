@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from storefront.models import StoreHours, StoreHoursException, StorePhoto
-from storefront.selectors import stores as store_selectors
+from storefront.stores import selectors as store_selectors
+from storefront.stores.models import StoreHours, StoreHoursException, StorePhoto
 from tests.factories import StoreFactory, StoreHoursFactory
 from tests.storefront.catalog.factories import png_bytes
 
@@ -183,7 +183,7 @@ def _store_queries(api, count):
 
 def test_store_list_query_count_is_fixed(api):
     assert _store_queries(api, 2) == 5  # count, page, hours, exceptions, photos
-    from storefront.models import Store
+    from storefront.stores.models import Store
 
     Store.objects.all().delete()
     assert _store_queries(api, 12) == 5

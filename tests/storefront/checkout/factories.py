@@ -10,8 +10,8 @@ from oscar.apps.partner.models import StockRecord
 from oscar.apps.voucher.models import Voucher
 from oscar.test.factories import create_product
 
-from storefront.services import basket as basket_services
-from storefront.services import checkout as checkout_services
+from storefront.basket import services as basket_services
+from storefront.checkout import services as checkout_services
 from tests.factories import AddressFactory, StoreFactory
 
 _counter = itertools.count(1)

@@ -8,8 +8,8 @@ from django.utils import timezone
 from oscar.apps.offer.models import ConditionalOffer
 from oscar.apps.voucher.models import Voucher
 
-from storefront.models import OrderInfo
-from storefront.services.orders import change_order_status
+from storefront.orders.models import OrderInfo
+from storefront.orders.services import change_order_status
 from tests.factories import StaffFactory
 from tests.storefront.checkout.factories import buy, pickup_store, sku, stock_of
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from oscar.apps.basket.models import Line
 from oscar.apps.voucher.models import Voucher
 
-from storefront.models import ProductListing
-from storefront.services import basket as basket_services
+from storefront.basket import services as basket_services
+from storefront.catalog.models import ProductListing
 from tests.storefront.checkout.factories import child_sku, place, site_offer, sku, voucher
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from oscar.apps.basket.models import Basket
 from oscar.apps.order.models import Order, OrderStatusChange
 from oscar.apps.partner.models import StockRecord
 
-from storefront.models import CheckoutRequest, OrderInfo
+from storefront.checkout.models import CheckoutRequest
+from storefront.orders.models import OrderInfo
 from tests.factories import StoreFactory
 from tests.storefront.checkout.factories import address_of, fill_basket, pickup_store, site_offer, sku, stock_of
 
@@ -98,7 +99,7 @@ def test_placing_an_order_holds_the_stock_and_empties_the_basket(member, member_
 
 
 def test_order_numbers_are_unique_and_not_sequential(member):
-    from storefront.services.checkout import new_order_number
+    from storefront.checkout.services import new_order_number
 
     numbers = {new_order_number() for _ in range(200)}
     assert len(numbers) == 200
@@ -269,7 +270,7 @@ def test_no_status_change_is_recorded_for_a_new_order(member):
 def test_rates_set_by_operations_in_the_admin_replace_the_settings(member, member_api, client):
     from django.contrib.auth.models import Permission
 
-    from storefront.models import ShippingRates
+    from storefront.checkout.models import ShippingRates
     from tests.factories import StaffFactory
 
     ops = StaffFactory()

@@ -8,10 +8,10 @@ from oscar.apps.order.models import OrderNote, OrderStatusChange
 from oscar.apps.voucher.models import Voucher
 
 from platforms.base import PlatformUnavailable as ProviderUnavailable
-from storefront.models import OrderInfo
-from storefront.services import basket as basket_services
-from storefront.services import orders as order_services
-from storefront.services.orders import InvalidOrderState, change_order_status
+from storefront.basket import services as basket_services
+from storefront.orders import services as order_services
+from storefront.orders.models import OrderInfo
+from storefront.orders.services import InvalidOrderState, change_order_status
 from tests.factories import StaffFactory
 from tests.storefront.checkout.factories import buy, child_sku, place, sku, stock_of, voucher
 
@@ -46,7 +46,7 @@ def with_image(product, tmp_media):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from oscar.apps.catalogue.models import ProductImage
 
-    from storefront.services import catalog as catalog_services
+    from storefront.catalog import services as catalog_services
     from tests.storefront.catalog.factories import png_bytes
 
     image = ProductImage.objects.create(
@@ -94,7 +94,7 @@ def test_the_detail_shows_lines_totals_address_and_sections(member, member_api):
 
 
 def test_other_apps_fill_their_detail_sections(member, member_api, monkeypatch):
-    from storefront.selectors import orders as order_selectors
+    from storefront.orders import selectors as order_selectors
 
     monkeypatch.setitem(order_selectors.ORDER_DETAIL_SECTIONS, "shipments", lambda order: [{"carrier": "SF"}])
     order = buy(member, sku())
@@ -199,7 +199,7 @@ def test_overdue_unpaid_orders_are_cancelled_with_the_reason(member):
 
 
 def test_an_overdue_order_the_provider_reports_paid_is_left_alone(member, monkeypatch):
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     order = buy(member, sku())
     OrderInfo.objects.filter(order=order).update(pay_before=timezone.now() - timedelta(minutes=1))
@@ -218,7 +218,7 @@ def test_an_overdue_order_the_provider_reports_paid_is_left_alone(member, monkey
 
 
 def test_an_overdue_order_stays_when_the_provider_cannot_answer(member, member_api, monkeypatch):
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     order = buy(member, sku())
     OrderInfo.objects.filter(order=order).update(pay_before=timezone.now() - timedelta(minutes=1))

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from config.errors import KitError
-from storefront.models import AfterSalesRequest, OrderInfo
-from storefront.services import orders as order_services
-from storefront.services.orders import change_order_status
+from storefront.orders import services as order_services
+from storefront.orders.models import AfterSalesRequest, OrderInfo
+from storefront.orders.services import change_order_status
 from tests.factories import StaffFactory
 from tests.storefront.checkout.factories import buy, pickup_store, sku
 
@@ -155,7 +155,7 @@ def test_lines_not_in_the_order_are_refused(member, member_api, lines):
 
 
 def test_approval_hands_the_refund_to_payments_once_with_the_restock_choice(member, monkeypatch):
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     calls = []
 
@@ -182,7 +182,7 @@ def test_approval_hands_the_refund_to_payments_once_with_the_restock_choice(memb
 
 
 def test_refund_only_without_restock_returns_no_goods(member, monkeypatch):
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     calls = []
     monkeypatch.setattr(payments, "start_refund", lambda **kwargs: calls.append(kwargs))
@@ -205,7 +205,7 @@ def test_rejection_leaves_the_order_as_it_was(member):
 
 
 def test_operations_decide_in_the_admin(member, client, monkeypatch):
-    from storefront.services import payments
+    from storefront.payments import services as payments
 
     monkeypatch.setattr(payments, "start_refund", lambda **kwargs: None)
     first, second = buy(member, sku()), buy(member, sku())

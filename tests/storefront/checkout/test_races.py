@@ -11,12 +11,12 @@ import pytest
 from django.db import connections
 from oscar.apps.order.models import Order
 
-from storefront.models import CheckoutRequest
-from storefront.services import basket as basket_services
-from storefront.services import orders as order_services
-from storefront.services.checkout import place_order
-from storefront.services.orders import InvalidOrderState, change_order_status
-from storefront.services.stock import OutOfStock
+from storefront.basket import services as basket_services
+from storefront.checkout.models import CheckoutRequest
+from storefront.checkout.services import place_order
+from storefront.orders import services as order_services
+from storefront.orders.services import InvalidOrderState, change_order_status
+from storefront.orders.stock import OutOfStock
 from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import AddressFactory, MemberFactory

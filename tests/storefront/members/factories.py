@@ -3,7 +3,7 @@
 import factory
 from oscar.test import factories as oscar_factories
 
-from storefront.models import Consent, Identity
+from storefront.members.models import Consent, Identity
 from tests.factories import MemberFactory
 
 

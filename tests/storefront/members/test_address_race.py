@@ -2,8 +2,8 @@
 
 import pytest
 
-from storefront.models import Address
-from storefront.services import members_addresses
+from storefront.members import addresses as members_addresses
+from storefront.members.models import Address
 from tests.concurrency import run_concurrently
 from tests.factories import AddressFactory, MemberFactory
 

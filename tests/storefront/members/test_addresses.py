@@ -2,7 +2,7 @@
 
 import pytest
 
-from storefront.models import Address
+from storefront.members.models import Address
 from tests.factories import AddressFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db

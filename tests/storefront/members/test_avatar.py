@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from storefront.models import User
+from storefront.members.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from platforms.sandbox import faults
-from storefront.models import Identity, MemberSource, User
+from storefront.members.models import Identity, MemberSource, User
 from storefront.throttles import LoginIPThrottle
 from tests.storefront.members.conftest import login
 

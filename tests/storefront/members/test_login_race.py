@@ -6,8 +6,8 @@ LoginResult in every thread or counts the calls that reach the platform."""
 import pytest
 
 from platforms.base import LoginResult
-from storefront.models import Identity, User
-from storefront.services import members as member_services
+from storefront.members import services as member_services
+from storefront.members.models import Identity, User
 from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

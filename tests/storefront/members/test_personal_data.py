@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from knox.models import AuthToken
 from PIL import Image
 
-from storefront.models import Address, Consent, Identity, MemberSource, PersonalDataRequest, User
-from storefront.services import members_privacy
+from storefront.members import privacy as members_privacy
+from storefront.members.models import Address, Consent, Identity, MemberSource, PersonalDataRequest, User
 from tests.factories import AddressFactory
 from tests.storefront.members.conftest import login
 from tests.storefront.members.factories import IdentityFactory, open_basket_for, order_for

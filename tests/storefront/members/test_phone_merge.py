@@ -9,8 +9,8 @@ from django.apps import apps
 from django.utils import timezone
 
 from platforms.sandbox import faults
-from storefront.models import Address, Consent, Identity, MemberMerge, User
-from storefront.services import members as member_services
+from storefront.members import services as member_services
+from storefront.members.models import Address, Consent, Identity, MemberMerge, User
 from tests.factories import AddressFactory, StaffFactory
 from tests.storefront.members.conftest import client_with_token, login
 from tests.storefront.members.factories import open_basket_for, order_for
@@ -287,7 +287,7 @@ def test_merge_fills_empty_profile_fields_from_the_absorbed_member(shopper_login
 def test_merge_moves_the_absorbed_members_refund_requests(wechat_then_alipay, sandbox):
     from decimal import Decimal
 
-    from storefront.models import AfterSalesRequest
+    from storefront.orders.models import AfterSalesRequest
 
     shop = wechat_then_alipay
     request = AfterSalesRequest.objects.create(

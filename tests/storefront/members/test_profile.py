@@ -5,7 +5,7 @@ import pytest
 from platforms.sandbox import faults
 from platforms.sandbox.models import ContentCheck
 from platforms.sandbox.wechat_views import risky_words
-from storefront.models import Consent
+from storefront.members.models import Consent
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,8 @@ from platforms.base import (
     StatementLine,
     TradeState,
 )
-from storefront.models import Identity, OrderInfo
+from storefront.members.models import Identity
+from storefront.orders.models import OrderInfo
 from tests.factories import MemberFactory
 
 
@@ -101,7 +102,7 @@ class FakeProvider(PaymentProvider):
 
     def query(self, out_trade_no):
         self._call("query", out_trade_no)
-        return self.trades.get(out_trade_no) or TradeState(provider=self.name, out_trade_no=out_trade_no, state="not_paid")
+        return self.trades.get(out_trade_no) or TradeState(provider=self.name, out_trade_no=out_trade_no, state="not_found")
 
     def close(self, out_trade_no):
         self._call("close", out_trade_no)

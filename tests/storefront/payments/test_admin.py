@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from storefront.models import PaymentProblem, ReconciliationRun, Refund
-from storefront.services import payments
+from storefront.payments import services as payments
+from storefront.payments.models import PaymentProblem, ReconciliationRun, Refund
 from tests.factories import StaffFactory
 from tests.storefront.payments.factories import member_with_identity, pending_order
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from platforms.base import reset_platform_clients
-from storefront.models import NotificationLog, PaymentTransaction, Refund
+from storefront.payments.models import NotificationLog, PaymentTransaction, Refund
 from tests.conftest import client_for
 from tests.storefront.payments.factories import member_with_identity, pending_order
 
@@ -98,7 +98,7 @@ def test_a_tampered_alipay_notification_changes_nothing(api, committed):
 
 
 def test_alipay_full_and_partial_refunds(api, committed):
-    from storefront.services.payments import start_refund
+    from storefront.payments.services import start_refund
 
     member = member_with_identity("alipay")
     order = pending_order(user=member, price=Decimal("10.00"), quantity=2, method="alipay")
@@ -122,8 +122,8 @@ def test_alipay_reconciliation_is_clean_then_finds_a_planted_mismatch(api, commi
     from django.utils import timezone
 
     from platforms.sandbox.alipay_models import AlipayTrade
-    from storefront.services import reconciliation
-    from storefront.services.payments import start_refund
+    from storefront.payments import reconciliation
+    from storefront.payments.services import start_refund
 
     member = member_with_identity("alipay")
     order = pending_order(user=member, price=Decimal("10.00"), quantity=2, method="alipay")

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from platforms.base import reset_platform_clients
-from storefront.models import NotificationLog, PaymentTransaction, Refund
-from storefront.services import reconciliation
+from storefront.payments import reconciliation
+from storefront.payments.models import NotificationLog, PaymentTransaction, Refund
 from tests.conftest import client_for
 from tests.storefront.payments.factories import member_with_identity, pending_order
 
@@ -137,7 +137,7 @@ def test_a_duplicated_notification_pays_once(api, committed):
 
 
 def test_full_and_partial_refunds_complete_through_the_refund_notification(api, committed):
-    from storefront.services.payments import start_refund
+    from storefront.payments.services import start_refund
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, price=Decimal("10.00"), quantity=3)
@@ -160,7 +160,7 @@ def test_full_and_partial_refunds_complete_through_the_refund_notification(api, 
 
 def test_a_payment_after_cancellation_is_refunded_at_wechat_pay(api, committed):
     from platforms.sandbox.models import PayRefund
-    from storefront.services.orders import change_order_status
+    from storefront.orders.services import change_order_status
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)
@@ -204,7 +204,7 @@ def test_reconciliation_against_the_sandbox_bill_is_clean_then_finds_a_planted_m
 @pytest.mark.parametrize("fault", ["timeout", "http_500"])
 def test_wechat_pay_down_during_pay_answers_503_and_changes_nothing(api, fault):
     from platforms.sandbox import faults
-    from storefront.models import PaymentAttempt
+    from storefront.payments.models import PaymentAttempt
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)
@@ -221,7 +221,7 @@ def test_wechat_pay_down_during_pay_answers_503_and_changes_nothing(api, fault):
 
 def test_the_unpaid_order_task_closes_the_wechat_prepay_then_cancels(api, committed):
     from platforms.sandbox.models import PayTrade
-    from storefront.services.orders import cancel_overdue_unpaid_orders
+    from storefront.orders.services import cancel_overdue_unpaid_orders
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, pay_before=timezone.now() + dt.timedelta(minutes=2))
@@ -236,7 +236,7 @@ def test_the_unpaid_order_task_closes_the_wechat_prepay_then_cancels(api, commit
 
 
 def test_the_unpaid_order_task_finds_a_payment_whose_notification_was_lost(api, committed):
-    from storefront.services.orders import cancel_overdue_unpaid_orders
+    from storefront.orders.services import cancel_overdue_unpaid_orders
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, pay_before=timezone.now() + dt.timedelta(minutes=2))
@@ -252,7 +252,7 @@ def test_the_unpaid_order_task_finds_a_payment_whose_notification_was_lost(api, 
 
 def test_a_signed_notification_for_another_merchant_is_refused_and_listed(api):
     from platforms.sandbox.wechatpay_views import notification_body, signed_headers
-    from storefront.models import PaymentProblem
+    from storefront.payments.models import PaymentProblem
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)

@@ -4,8 +4,8 @@ import pytest
 from django.db import DatabaseError
 from oscar.apps.partner.models import StockRecord
 
-from storefront.models import NotificationLog, PaymentProblem, PaymentTransaction
-from storefront.services import payments
+from storefront.payments import services as payments
+from storefront.payments.models import NotificationLog, PaymentProblem, PaymentTransaction
 from tests.storefront.payments.factories import member_with_identity, notification_body, pending_order
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,8 @@ def test_a_not_paid_trade_notification_is_acknowledged_and_ignored(api, provider
 
 
 def test_paying_with_one_provider_closes_the_prepay_at_the_other(api, providers, committed):
-    from storefront.models import Identity, PaymentAttempt
+    from storefront.members.models import Identity
+    from storefront.payments.models import PaymentAttempt
 
     member = member_with_identity("wechat")
     Identity.objects.create(member=member, platform="alipay", app_id="2021000000000001", openid="2088000000000002")

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from storefront.models import PaymentAttempt
+from storefront.payments.models import PaymentAttempt
 from tests.conftest import client_for
 from tests.factories import MemberFactory
 from tests.storefront.payments.factories import member_with_identity, pending_order

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from config.errors import PlatformUnavailable
 from platforms.base import StatementLine
-from storefront.models import PaymentAttempt, PaymentProblem, ReconciliationRun
-from storefront.services import payments, reconciliation
-from storefront.services.orders import cancel_overdue_unpaid_orders
+from storefront.orders.services import cancel_overdue_unpaid_orders
+from storefront.payments import reconciliation
+from storefront.payments import services as payments
+from storefront.payments.models import PaymentAttempt, PaymentProblem, ReconciliationRun
 from tests.conftest import client_for
 from tests.storefront.payments.factories import member_with_identity, pending_order
 
@@ -190,7 +191,7 @@ def test_the_order_detail_with_refresh_asks_the_provider_and_lists_the_payment(p
 
 
 def test_the_payments_section_costs_two_queries_whatever_the_number_of_refunds(providers, committed, django_assert_num_queries):
-    from storefront.api.payments import payments_section
+    from storefront.payments.api import payments_section
 
     order = paid_today(providers, committed)
     with django_assert_num_queries(2):

@@ -10,8 +10,8 @@ from django.db import DatabaseError
 from django.test import Client
 
 from platforms.base import reset_platform_clients
-from storefront.models import NotificationLog, PaymentAttempt, PaymentTransaction, Refund
-from storefront.services import payments
+from storefront.payments import services as payments
+from storefront.payments.models import NotificationLog, PaymentAttempt, PaymentTransaction, Refund
 from tests.concurrency import run_concurrently
 from tests.storefront.payments.factories import member_with_identity, pending_order
 
@@ -76,7 +76,7 @@ def test_the_same_notification_ten_times_at_once_pays_once_and_notifies_once():
 @pytest.mark.parametrize("round_", range(4))
 @pytest.mark.parametrize("cancel_with", ["unpaid_order_task", "direct_cancel"])
 def test_a_notification_racing_the_cancellation_ends_paid_or_cancelled_and_refunded(cancel_with, round_):
-    from storefront.services.orders import InvalidOrderState, cancel_unpaid_order, change_order_status
+    from storefront.orders.services import InvalidOrderState, cancel_unpaid_order, change_order_status
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)

@@ -7,9 +7,9 @@ import pytest
 from oscar.apps.partner.models import StockRecord
 
 from config.errors import KitError
-from storefront.models import PaymentProblem, PaymentTransaction, Refund
-from storefront.services import payments
-from storefront.services.orders import cancel_unpaid_order
+from storefront.orders.services import cancel_unpaid_order
+from storefront.payments import services as payments
+from storefront.payments.models import PaymentProblem, PaymentTransaction, Refund
 from tests.storefront.payments.factories import member_with_identity, notification_body, pending_order
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +203,7 @@ def test_a_second_payment_through_the_other_provider_is_refunded(providers, comm
 
 
 def test_an_approved_return_refunds_through_the_provider_and_restocks(providers, committed):
-    from storefront.services.orders import approve_after_sales, request_refund
+    from storefront.orders.services import approve_after_sales, request_refund
     from tests.factories import StaffFactory
 
     order = paid_order(providers, committed, quantity=3)

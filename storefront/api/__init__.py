@@ -1,1 +1,0 @@
-"""Storefront api, one module per concern."""

@@ -1,0 +1,216 @@
+"""The member's basket: Oscar's Basket, owned by the member, priced by the shop's strategy.
+
+Oscar's session middleware is not used for shoppers: every call loads the member's open
+basket here, gives it the strategy (`strategy_for`) and applies offers and vouchers through
+Oscar's `Applicator`. Writes lock the member's row first, so two taps cannot create two open
+baskets or race on one line's quantity.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import F
+from oscar.apps.basket.models import Basket, Line
+from oscar.apps.catalogue.models import Product
+from oscar.apps.offer.applicator import Applicator
+from oscar.apps.voucher.models import Voucher
+from rest_framework import status
+
+from config.errors import KitError, NotFound
+from storefront.catalog.strategy import get_strategy
+from storefront.orders.stock import OutOfStock
+
+
+class VoucherError(KitError):
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
+def strategy_for(member):
+    """The pricing and stock strategy for a member's basket and orders (the catalog's)."""
+    return get_strategy(user=member)
+
+
+def prepare(basket, member, *, apply_offers=True):
+    """Gives a loaded basket its strategy, its lines with everything pricing and the API read
+    (so a basket costs the same number of queries with 1 line or 50), and applies the offers
+    and vouchers it qualifies for."""
+    basket.strategy = strategy_for(member)
+    if basket.pk:
+        basket._lines = _lines_queryset(basket)
+        if apply_offers:
+            Applicator().apply(basket, member)
+    return basket
+
+
+def _lines_queryset(basket):
+    from storefront.orders.selectors import image_prefetches
+
+    return (
+        basket.lines.select_related(
+            "stockrecord", "product", "product__product_class", "product__parent", "product__parent__product_class",
+            "product__listing", "product__parent__listing",
+        )
+        .prefetch_related("attributes", "product__stockrecords", *image_prefetches("product"))
+        .order_by("pk")
+    )
+
+
+def find_open_basket(member):
+    """The member's open basket, or an unsaved empty one (reads never create a basket)."""
+    basket = Basket.open.filter(owner=member).order_by("pk").first() or Basket(owner=member)
+    return prepare(basket, member)
+
+
+def _lock_member(member):
+    get_user_model().objects.select_for_update().filter(pk=member.pk).first()
+
+
+def _open_basket_for_update(member, *, apply_offers=True):
+    _lock_member(member)
+    basket = Basket.open.filter(owner=member).order_by("pk").first()
+    if basket is None:
+        basket = Basket.objects.create(owner=member)
+    return prepare(basket, member, apply_offers=apply_offers)
+
+
+def max_quantity_for(product) -> int:
+    """The most units of a SKU one order may hold: the SKU's own limit or the shop's."""
+    limit = settings.ORDER_MAX_QUANTITY_PER_SKU
+    try:
+        listing = product.listing
+    except ObjectDoesNotExist:
+        listing = None
+    if listing is not None and listing.purchase_limit:
+        limit = min(limit, listing.purchase_limit)
+    return limit
+
+
+def purchasable_sku(sku_id):
+    """The SKU (a child or standalone product) a shopper may buy, or a 4xx."""
+    product = (
+        Product.objects.select_related("parent", "product_class", "parent__product_class", "listing")
+        .filter(pk=sku_id)
+        .first()
+    )
+    if product is None or product.is_parent:
+        raise NotFound("No such SKU.", code="sku_not_found")
+    if not product.is_public or (product.parent_id and not product.parent.is_public):
+        raise KitError("This item is not on sale.", code="sku_unavailable")
+    return product
+
+
+def check_quantity(basket, product, quantity):
+    """Refuses a quantity over the per-order limit or over the stock on sale."""
+    limit = max_quantity_for(product)
+    if quantity > limit:
+        raise KitError(
+            f"At most {limit} of this item per order.", code="quantity_limit_exceeded", extra={"max_quantity": limit}
+        )
+    info = basket.strategy.fetch_for_product(product)
+    if info.stockrecord is None or info.price.exists is False:
+        raise KitError("This item is not on sale.", code="sku_unavailable")
+    permitted, _reason = info.availability.is_purchase_permitted(quantity)
+    if not permitted:
+        available = info.availability.num_available if hasattr(info.availability, "num_available") else 0
+        raise OutOfStock(
+            "Not enough stock for this item.", extra={"items": [{"sku": product.pk, "available": max(available or 0, 0)}]}
+        )
+
+
+@transaction.atomic
+def add_line(*, member, sku_id, quantity):
+    """Adds `quantity` of a SKU (to an existing line of it, if any)."""
+    product = purchasable_sku(sku_id)
+    # Offers are applied once, to the basket as it is after the change (prepare, below).
+    basket = _open_basket_for_update(member, apply_offers=False)
+    lines = list(basket.all_lines())
+    existing = next((line for line in lines if line.product_id == product.pk), None)
+    if existing is None and len(lines) >= settings.BASKET_MAX_LINES:
+        raise KitError(
+            f"A basket holds at most {settings.BASKET_MAX_LINES} different items.",
+            code="basket_full",
+            extra={"max_lines": settings.BASKET_MAX_LINES},
+        )
+    check_quantity(basket, product, quantity + (existing.quantity if existing else 0))
+    basket.add_product(product, quantity)
+    # The locked basket, priced again with its offers, is the answer: no second load.
+    return prepare(basket, member)
+
+
+def _member_line(member, line_id):
+    line = (
+        Line.objects.select_related("product", "product__parent", "product__product_class", "product__parent__product_class")
+        .filter(pk=line_id, basket__owner=member, basket__status=Basket.OPEN)
+        .first()
+    )
+    if line is None:
+        raise NotFound("No such basket line.", code="basket_line_not_found")
+    return line
+
+
+@transaction.atomic
+def change_line(*, member, line_id, quantity):
+    basket = _open_basket_for_update(member, apply_offers=False)
+    line = _member_line(member, line_id)
+    check_quantity(basket, line.product, quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return find_open_basket(member)
+
+
+@transaction.atomic
+def remove_line(*, member, line_id):
+    _lock_member(member)
+    _member_line(member, line_id).delete()
+    return find_open_basket(member)
+
+
+@transaction.atomic
+def apply_voucher(*, member, code):
+    """Adds a voucher code to the basket, or refuses it with the reason as the error code."""
+    code = (code or "").strip().upper()
+    voucher = Voucher.objects.filter(code=code).first()
+    if voucher is None:
+        raise VoucherError("No voucher has this code.", code="voucher_unknown")
+    if voucher.is_expired():
+        raise VoucherError("This voucher has expired.", code="voucher_expired")
+    if not voucher.is_active():
+        raise VoucherError("This voucher is not valid yet.", code="voucher_not_applicable")
+    available, _message = voucher.is_available_to_user(user=member)
+    if not available:
+        raise VoucherError("This voucher has already been used.", code="voucher_used")
+    basket = _open_basket_for_update(member)
+    if basket.vouchers.filter(pk=voucher.pk).exists():
+        return basket
+    if basket.is_empty:
+        raise VoucherError("Add items before using a voucher.", code="voucher_not_applicable")
+    basket.vouchers.add(voucher)
+    basket.reset_offer_applications()
+    prepare(basket, member)
+    if not any(d["voucher"] and d["voucher"].pk == voucher.pk for d in basket.offer_applications):
+        # Raising rolls the voucher back off the basket.
+        raise VoucherError("The items in the basket do not qualify for this voucher.", code="voucher_not_applicable")
+    Voucher.objects.filter(pk=voucher.pk).update(num_basket_additions=F("num_basket_additions") + 1)
+    return find_open_basket(member)
+
+
+@transaction.atomic
+def remove_voucher(*, member, code=None):
+    """Takes a voucher (or, without a code, every voucher) off the basket."""
+    basket = _open_basket_for_update(member)
+    vouchers = basket.vouchers.all()
+    if code:
+        vouchers = vouchers.filter(code=code.strip().upper())
+        if not vouchers.exists():
+            raise NotFound("This voucher is not on the basket.", code="voucher_not_in_basket")
+    basket.vouchers.remove(*vouchers)
+    return find_open_basket(member)
+
+
+def lock_open_basket(member):
+    """The member's open basket, locked for placing an order (inside its transaction)."""
+    basket = Basket.objects.select_for_update().filter(owner=member, status=Basket.OPEN).order_by("pk").first()
+    if basket is None:
+        raise KitError("The basket is empty.", code="basket_empty")
+    return prepare(basket, member)

@@ -1,0 +1,316 @@
+"""Checkout: the totals of the member's basket for a delivery choice, and placing the order.
+
+Placing an order is one transaction: claim the `Idempotency-Key`, lock the basket, re-price
+it with the strategy, compare with the total the shopper saw, lock and allocate the stock
+(storefront.orders.stock), create the order with Oscar's `OrderCreator` in
+`pending_payment` with a pay-before time, and submit the basket. Anything refused on the way
+rolls the whole transaction back: nothing is written.
+"""
+
+import hashlib
+import json
+import secrets
+import string
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from oscar.apps.address.models import Country
+from oscar.apps.order.models import ShippingAddress
+from oscar.apps.order.utils import OrderCreator
+from oscar.apps.voucher.models import Voucher
+from oscar.core.prices import Price
+
+from config.errors import Conflict, KitError, NotFound
+from config.money import to_yuan
+from storefront.basket.selectors import Totals, basket_totals, discounts_of
+from storefront.basket.services import find_open_basket, lock_open_basket
+from storefront.checkout.models import CheckoutRequest
+from storefront.checkout.shipping import PICKUP, Repository
+from storefront.orders import stock
+from storefront.orders.models import OrderInfo
+from storefront.orders.services import PENDING_PAYMENT, record_event
+from storefront.orders.stock import OutOfStock
+from storefront.stores.models import Store
+
+ORDER_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
+PREVIEW_TTL_SECONDS = 60 * 60
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+    message = "Prices changed since the preview; please check the new total."
+
+
+@dataclass
+class Delivery:
+    method: object
+    methods: list
+    address: object = None
+    store: object = None
+
+
+@dataclass
+class Quote:
+    basket: object
+    delivery: Delivery
+    totals: Totals
+    shipping_methods: list = field(default_factory=list)
+
+
+# --- delivery and totals -----------------------------------------------------------------------
+def resolve_delivery(*, member, basket, address_id=None, store_id=None, shipping_method=None) -> Delivery:
+    """The member's address or a pickup store, and the shipping method chosen (or the first)."""
+    if address_id and store_id:
+        raise KitError("Choose an address or a pickup store, not both.", code="invalid_input",
+                       fields={"store_id": "Give either address_id or store_id."})
+    address = store = None
+    if store_id:
+        store = Store.objects.filter(pk=store_id, is_active=True).first()
+        if store is None:
+            raise NotFound("No such store.", code="store_not_found")
+        if not store.offers_pickup:
+            raise KitError("This store does not offer pickup.", code="pickup_unavailable")
+    elif address_id:
+        address = member.delivery_addresses.filter(pk=address_id).first()
+        if address is None:
+            raise NotFound("No such address.", code="address_not_found")
+    else:
+        raise KitError("Choose a delivery address or a pickup store.", code="delivery_required",
+                       fields={"address_id": "Give address_id or store_id."})
+    methods = Repository().get_shipping_methods(basket, shipping_addr=address, store=store, user=member)
+    if shipping_method:
+        chosen = next((m for m in methods if m.code == shipping_method), None)
+        if chosen is None and store is not None and shipping_method == PICKUP:
+            chosen = methods[0]
+        if chosen is None:
+            raise KitError(
+                f"Unknown shipping method {shipping_method!r}.",
+                code="unknown_shipping_method",
+                fields={"shipping_method": f"One of: {', '.join(m.code for m in methods)}."},
+            )
+    else:
+        chosen = methods[0]
+    return Delivery(method=chosen, methods=methods, address=address, store=store)
+
+
+def check_lines_on_sale(basket):
+    """Every line still public and in stock at its quantity, or a 4xx naming the SKUs."""
+    short = []
+    for line in basket.all_lines():
+        product = line.product
+        if not product.is_public or (product.parent_id and not product.parent.is_public):
+            raise KitError("An item in the basket is no longer on sale.", code="sku_unavailable",
+                           extra={"items": [{"sku": product.pk}]})
+        info = line.purchase_info
+        if info.stockrecord is None or not info.price.exists:
+            raise KitError("An item in the basket is no longer on sale.", code="sku_unavailable",
+                           extra={"items": [{"sku": product.pk}]})
+        permitted, _reason = info.availability.is_purchase_permitted(line.quantity)
+        if not permitted:
+            short.append({"sku": product.pk, "available": max(getattr(info.availability, "num_available", 0) or 0, 0)})
+    if short:
+        raise OutOfStock(extra={"items": short})
+
+
+def quote(*, member, basket, address_id=None, store_id=None, shipping_method=None) -> Quote:
+    if basket.pk is None or basket.is_empty:
+        raise KitError("The basket is empty.", code="basket_empty")
+    check_lines_on_sale(basket)
+    delivery = resolve_delivery(
+        member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+    )
+    options = [
+        {"code": m.code, "name": str(m.name), "charge": to_yuan(m.calculate(basket).incl_tax)}
+        for m in delivery.methods
+    ]
+    shipping = to_yuan(delivery.method.calculate(basket).incl_tax)
+    return Quote(basket=basket, delivery=delivery, totals=basket_totals(basket, shipping), shipping_methods=options)
+
+
+def _preview_cache_key(member, basket, *, address_id=None, store_id=None, shipping_method=None):
+    # Per delivery choice: a preview of pickup says nothing about the total of a delivery.
+    return f"checkout:preview:{member.pk}:{basket.pk}:{address_id}:{store_id}:{shipping_method or ''}"
+
+
+def preview(*, member, address_id=None, store_id=None, shipping_method=None, payment_method=None) -> Quote:
+    """The totals the shopper is about to pay. Remembered for an hour: a placement that
+    does not send `expected_total` is compared with this preview's total."""
+    basket = find_open_basket(member)
+    result = quote(
+        member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+    )
+    key = _preview_cache_key(
+        member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+    )
+    cache.set(key, str(result.totals.total), PREVIEW_TTL_SECONDS)
+    return result
+
+
+# --- placing the order --------------------------------------------------------------------------
+class _OrderCreator(OrderCreator):
+    """Oscar's creator without its stock step: stock was locked and allocated by
+    storefront.orders.stock in the same transaction (Oscar allocates without a lock)."""
+
+    def update_stock_records(self, line):
+        return None
+
+
+def new_order_number() -> str:
+    """Date prefix + 12 random characters: [A-Z0-9], 18 long, usable as out_trade_no."""
+    random_part = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(12))
+    return f"{timezone.localtime():%y%m%d}{random_part}"
+
+
+def new_pickup_code() -> str:
+    while True:
+        code = f"{secrets.randbelow(10**8):08d}"
+        if not OrderInfo.objects.filter(pickup_code=code).exists():
+            return code
+
+
+def _fingerprint(body) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(member, key, fingerprint):
+    claim = CheckoutRequest.objects.select_related("order").filter(member=member, idempotency_key=key).first()
+    if claim is None:
+        return None
+    if claim.fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different request.", code="idempotency_key_reused"
+        )
+    return claim.order
+
+
+def place_order(
+    *, member, idempotency_key, payment_method, address_id=None, store_id=None, shipping_method=None,
+    expected_total=None, note="",
+):
+    """Places the member's basket as an order. Returns (order, created).
+
+    The same key with the same body returns the first order (created False), also when the
+    requests arrive at once: the claim row's unique index makes the later ones wait for the
+    first and then read its order."""
+    body = {
+        "payment_method": payment_method, "address_id": address_id, "store_id": store_id,
+        "shipping_method": shipping_method, "expected_total": expected_total, "note": note,
+    }
+    fingerprint = _fingerprint(body)
+    order = _replay(member, idempotency_key, fingerprint)
+    if order is not None:
+        return order, False
+    try:
+        with transaction.atomic():
+            claim = CheckoutRequest.objects.create(
+                member=member, idempotency_key=idempotency_key, fingerprint=fingerprint
+            )
+            order = _place(member=member, **body)
+            claim.order = order
+            claim.save(update_fields=["order"])
+    except IntegrityError:
+        order = _replay(member, idempotency_key, fingerprint)
+        if order is None:
+            raise
+        return order, False
+    return order, True
+
+
+def _place(*, member, payment_method, address_id, store_id, shipping_method, expected_total, note):
+    basket = lock_open_basket(member)
+    result = quote(
+        member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+    )
+    totals = result.totals
+    if expected_total is None:
+        expected_total = cache.get(
+            _preview_cache_key(member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method)
+        )
+    expected = expected_total
+    if expected is not None and to_yuan(expected) != totals.total:
+        raise PriceChanged(extra={"totals": totals.as_dict()})
+    _check_vouchers(basket, member)
+    stock.allocate_for_basket(basket)
+
+    delivery = result.delivery
+    shipping_address = _shipping_address_from(delivery.address) if delivery.address is not None else None
+    currency = settings.OSCAR_DEFAULT_CURRENCY
+    order = _OrderCreator().place_order(
+        basket=basket,
+        total=Price(currency=currency, excl_tax=totals.total, incl_tax=totals.total),
+        shipping_method=delivery.method,
+        shipping_charge=Price(currency=currency, excl_tax=totals.shipping, incl_tax=totals.shipping),
+        user=member,
+        shipping_address=shipping_address,
+        order_number=new_order_number(),
+        status=PENDING_PAYMENT,
+    )
+    is_pickup = delivery.store is not None
+    OrderInfo.objects.create(
+        order=order,
+        payment_method=payment_method,
+        pay_before=timezone.now() + timedelta(minutes=settings.ORDER_PAY_TIMEOUT_MINUTES),
+        fulfilment=OrderInfo.Fulfilment.PICKUP if is_pickup else OrderInfo.Fulfilment.DELIVERY,
+        pickup_store=delivery.store,
+        pickup_code=new_pickup_code() if is_pickup else None,
+        price_snapshot=_snapshot(basket, totals, delivery),
+        note=note or "",
+    )
+    record_event(order, f"Placed: total {totals.total} {currency}, {delivery.method.code}", actor=member)
+    basket.submit()
+    return order
+
+
+def _check_vouchers(basket, member):
+    """Vouchers locked and re-checked, so a single-use code cannot pay for two orders."""
+    for voucher in Voucher.objects.select_for_update().filter(pk__in=basket.vouchers.values("pk")).order_by("pk"):
+        if voucher.is_expired() or not voucher.is_active():
+            raise KitError("A voucher in the basket has expired.", code="voucher_expired", extra={"code": voucher.code})
+        available, _message = voucher.is_available_to_user(user=member)
+        if not available:
+            raise KitError("A voucher in the basket has already been used.", code="voucher_used",
+                           extra={"code": voucher.code})
+
+
+def _china():
+    country, _created = Country.objects.get_or_create(
+        iso_3166_1_a2="CN",
+        defaults={"iso_3166_1_a3": "CHN", "iso_3166_1_numeric": "156", "name": "China", "printable_name": "中国",
+                  "is_shipping_country": True},
+    )
+    return country
+
+
+def _shipping_address_from(address):
+    return ShippingAddress.objects.create(
+        first_name=address.name,
+        line1=address.detail,
+        line2=address.district,
+        line4=address.city,
+        state=address.province,
+        postcode=address.postcode,
+        country=_china(),
+        phone_number=address.phone if address.phone.startswith("+") else f"+86{address.phone}",
+    )
+
+
+def _snapshot(basket, totals, delivery):
+    return {
+        "totals": totals.as_dict(),
+        "shipping_method": delivery.method.code,
+        "lines": [
+            {
+                "sku": line.product_id,
+                "title": line.product.get_title(),
+                "quantity": line.quantity,
+                "unit_price": f"{to_yuan(line.unit_price_incl_tax):.2f}",
+                "line_total": f"{to_yuan(line.line_price_incl_tax_incl_discounts):.2f}",
+            }
+            for line in basket.all_lines()
+        ],
+        "discounts": [{**d, "amount": f"{d['amount']:.2f}"} for d in discounts_of(basket)],
+    }

@@ -1,1 +1,0 @@
-"""Storefront selectors, one module per concern."""

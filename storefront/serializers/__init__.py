@@ -1,1 +1,0 @@
-"""Storefront serializers, one module per concern."""

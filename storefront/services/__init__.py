@@ -1,1 +1,0 @@
-"""Storefront services, one module per concern."""

@@ -1,0 +1,112 @@
+"""Store input and output serializers."""
+
+import math
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from storefront.catalog.serializers import absolute_url
+from storefront.stores.selectors import is_open
+
+
+class CoordinateField(serializers.FloatField):
+    """A latitude or longitude: a finite number in range (NaN and infinity are refused)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class PositionQuerySerializer(serializers.Serializer):
+    lat = CoordinateField(required=False, min_value=-90, max_value=90, help_text="Shopper's latitude (GCJ-02).")
+    lng = CoordinateField(required=False, min_value=-180, max_value=180, help_text="Shopper's longitude (GCJ-02).")
+
+    def validate(self, attrs):
+        if ("lat" in attrs) != ("lng" in attrs):
+            missing = "lng" if "lat" in attrs else "lat"
+            raise serializers.ValidationError({missing: "Give lat and lng together."})
+        return attrs
+
+
+class StoreListQuerySerializer(PositionQuerySerializer):
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+
+class StoreHoursSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="0 = Monday ... 6 = Sunday.")
+    opens = serializers.TimeField(format="%H:%M")
+    closes = serializers.TimeField(format="%H:%M", help_text="Earlier than `opens`: closes the next day.")
+
+
+class StoreHoursExceptionSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    is_closed = serializers.BooleanField()
+    opens = serializers.TimeField(format="%H:%M", allow_null=True)
+    closes = serializers.TimeField(format="%H:%M", allow_null=True)
+    note = serializers.CharField()
+
+
+class StorePhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    caption = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="Display size (at most the detail width).")
+    thumbnail = serializers.SerializerMethodField(help_text="List size.")
+
+    def _thumb(self, photo, geometry, **options) -> str | None:
+        from sorl.thumbnail import get_thumbnail
+
+        if not photo.image:
+            return None
+        # sorl keeps what it made in its key-value store (cache first): made once per photo.
+        return absolute_url(get_thumbnail(photo.image, geometry, quality=85, **options).url)
+
+    def get_url(self, photo) -> str | None:
+        return self._thumb(photo, settings.CATALOG_THUMBNAIL_DETAIL, upscale=False)
+
+    def get_thumbnail(self, photo) -> str | None:
+        return self._thumb(photo, settings.CATALOG_THUMBNAIL_LIST, crop="center")
+
+
+class StoreSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    address = serializers.CharField()
+    full_address = serializers.CharField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    phone = serializers.CharField()
+    description = serializers.CharField()
+    offers_pickup = serializers.BooleanField()
+    distance_m = serializers.SerializerMethodField(help_text="Metres from the position given; null without one.")
+    open_now = serializers.SerializerMethodField(help_text="Open at this moment (Asia/Shanghai time).")
+    hours = StoreHoursSerializer(many=True, source="hours.all")
+    exceptions = serializers.SerializerMethodField(help_text="Holidays and other days with other hours, next 30 days.")
+    photos = StorePhotoSerializer(many=True, source="photos.all")
+
+    def get_distance_m(self, store) -> int | None:
+        distance = getattr(store, "distance_m", None)
+        return None if distance is None else round(distance)
+
+    @extend_schema_field(StoreHoursExceptionSerializer(many=True))
+    def get_exceptions(self, store):
+        today = self.context["now"].date()
+        upcoming = [e for e in store.upcoming_exceptions if e.date >= today]
+        return StoreHoursExceptionSerializer(upcoming, many=True).data
+
+    def get_open_now(self, store) -> bool:
+        return is_open(store, self.context["now"])
+
+
+class StorePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = StoreSerializer(many=True)
