@@ -42,9 +42,11 @@ worker: install
 test: install-dev
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
+# Style, formatting and the dependency rule between apps and domains (pyproject.toml).
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml

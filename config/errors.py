@@ -108,9 +108,7 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PlatformError):
         exc = KitError("The platform refused the request.", code="platform_error", status_code=502)
     if isinstance(exc, KitError):
-        return Response(
-            error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
-        )
+        return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

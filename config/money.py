@@ -28,5 +28,5 @@ def fen_to_yuan(fen: int) -> Decimal:
 
 
 def yuan_str(value) -> str:
-    """"12.50": the API's and Alipay's form."""
+    """ "12.50": the API's and Alipay's form."""
     return f"{to_yuan(value):.2f}"

@@ -34,6 +34,11 @@ def add_error_responses(result, generator, request, public):
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
-            for code, text in (("400", "Invalid input"), ("401", "Not authenticated"), ("404", "Not found"), ("429", "Rate limited")):
+            for code, text in (
+                ("400", "Invalid input"),
+                ("401", "Not authenticated"),
+                ("404", "Not found"),
+                ("429", "Rate limited"),
+            ):
                 responses.setdefault(code, {"description": text, "content": {"application/json": {"schema": ref}}})
     return result

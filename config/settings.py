@@ -258,7 +258,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Store mini program kit API",
     "DESCRIPTION": (
         "The shopper API behind a brand's WeChat and Alipay store mini programs. "
-        "Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\"}}."
+        'Errors always have the shape {"error": {"code", "message", "fields"}}.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -317,21 +317,19 @@ OSCAR_MISSING_IMAGE_URL = "image_not_found.jpg"
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "line1", "line4", "state")
 OSCAR_ALLOW_ANON_CHECKOUT = False
 # The order statuses of the shopper API (see API.md); the values are the stored statuses.
-OSCAR_INITIAL_ORDER_STATUS = "pending_payment"
-OSCAR_INITIAL_LINE_STATUS = "pending_payment"
-OSCAR_ORDER_STATUS_PIPELINE = {
-    "pending_payment": ("paid", "cancelled"),
-    "paid": ("partially_shipped", "shipped", "refunding", "completed"),
-    "partially_shipped": ("shipped", "refunding"),
-    "shipped": ("delivered", "refunding", "completed"),
-    "delivered": ("completed", "refunding"),
-    "completed": ("refunding",),
-    "refunding": ("refunded", "paid", "partially_shipped", "shipped", "delivered", "completed"),
-    "refunded": (),
-    "cancelled": (),
-}
-OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
+# Order statuses and their moves live in storefront/orders/status.py, the one place an order's
+# status changes. Oscar's own pipelines stay empty, so no Oscar screen can move an order.
+# Oscar's order creator needs the first status before apps load; a test checks that it is
+# storefront.orders.status.PENDING_PAYMENT.
+OSCAR_INITIAL_ORDER_STATUS = OSCAR_INITIAL_LINE_STATUS = "pending_payment"
+OSCAR_ORDER_STATUS_PIPELINE = {}
+OSCAR_LINE_STATUS_PIPELINE = {}
 OSCAR_ORDER_STATUS_CASCADE = {}
+# The order detail's sections filled by other domains: {name: "dotted.path.func(order) -> list"}.
+ORDER_DETAIL_SECTIONS = {
+    "payments": "storefront.payments.serializers.order_detail_payments",
+    "shipments": "logistics.serializers.order_detail_shipments",
+}
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 # The simple backend cannot index; Oscar's default processor would warn on every product save.
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"

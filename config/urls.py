@@ -35,23 +35,56 @@ def _to_staff(route, name, pattern_name, **kwargs_from):
 # bypass the kit's checkout (stock locks, payment). These names are what the dashboard
 # and Oscar's models (get_absolute_url) reverse outside the dashboard's own namespace.
 oscar_storefront_links = [
-    path("catalogue/", include(([
-        _to_staff("", "index", "dashboard:catalogue-product-list"),
-        _to_staff("<str:product_slug>_<int:pk>/", "detail", "dashboard:catalogue-product", pk="pk"),
-        _to_staff("category/<path:category_slug>_<int:pk>/", "category", "dashboard:catalogue-category-update", pk="pk"),
-        _to_staff("ranges/<str:slug>/", "range", "dashboard:range-list"),
-        _to_staff("<str:product_slug>_<int:product_pk>/reviews/<int:pk>/", "reviews-detail",
-                  "dashboard:reviews-update", pk="pk"),
-    ], "catalogue"))),
-    path("offers/", include(([
-        _to_staff("", "list", "dashboard:offer-list"),
-        _to_staff("<str:slug>/", "detail", "dashboard:offer-list"),
-    ], "offer"))),
-    path("accounts/", include(([
-        _to_staff("", "summary", "admin:index"),
-        _to_staff("login/", "login", "dashboard:login"),
-        _to_staff("wishlists/<str:key>/", "wishlists-detail", "admin:index"),
-    ], "customer"))),
+    path(
+        "catalogue/",
+        include(
+            (
+                [
+                    _to_staff("", "index", "dashboard:catalogue-product-list"),
+                    _to_staff("<str:product_slug>_<int:pk>/", "detail", "dashboard:catalogue-product", pk="pk"),
+                    _to_staff(
+                        "category/<path:category_slug>_<int:pk>/",
+                        "category",
+                        "dashboard:catalogue-category-update",
+                        pk="pk",
+                    ),
+                    _to_staff("ranges/<str:slug>/", "range", "dashboard:range-list"),
+                    _to_staff(
+                        "<str:product_slug>_<int:product_pk>/reviews/<int:pk>/",
+                        "reviews-detail",
+                        "dashboard:reviews-update",
+                        pk="pk",
+                    ),
+                ],
+                "catalogue",
+            )
+        ),
+    ),
+    path(
+        "offers/",
+        include(
+            (
+                [
+                    _to_staff("", "list", "dashboard:offer-list"),
+                    _to_staff("<str:slug>/", "detail", "dashboard:offer-list"),
+                ],
+                "offer",
+            )
+        ),
+    ),
+    path(
+        "accounts/",
+        include(
+            (
+                [
+                    _to_staff("", "summary", "admin:index"),
+                    _to_staff("login/", "login", "dashboard:login"),
+                    _to_staff("wishlists/<str:key>/", "wishlists-detail", "admin:index"),
+                ],
+                "customer",
+            )
+        ),
+    ),
 ]
 
 api_v1 = [

@@ -11,7 +11,10 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 @extend_schema(
     summary="Health check for load balancers",
     responses={
-        200: inline_serializer("Health", {"status": serializers.CharField(), "database": serializers.CharField(), "cache": serializers.CharField()}),
+        200: inline_serializer(
+            "Health",
+            {"status": serializers.CharField(), "database": serializers.CharField(), "cache": serializers.CharField()},
+        ),
         503: inline_serializer("Unhealthy", {"status": serializers.CharField()}),
     },
 )

@@ -57,7 +57,17 @@ class ReadOnlyInline(admin.TabularInline):
 class CarrierForm(forms.ModelForm):
     class Meta:
         model = Carrier
-        fields = ["code", "name", "wechat_company_id", "tracking_code", "number_pattern", "number_example", "needs_phone", "is_active", "position"]
+        fields = [
+            "code",
+            "name",
+            "wechat_company_id",
+            "tracking_code",
+            "number_pattern",
+            "number_example",
+            "needs_phone",
+            "is_active",
+            "position",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -75,7 +85,15 @@ class CarrierForm(forms.ModelForm):
 
 @admin.register(Carrier)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "wechat_company_id", "tracking_code", "number_pattern", "number_example", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "wechat_company_id",
+        "tracking_code",
+        "number_pattern",
+        "number_example",
+        "is_active",
+    )
     list_editable = ("is_active",)
     search_fields = ("code", "name")
     form = CarrierForm
@@ -83,9 +101,16 @@ class CarrierAdmin(admin.ModelAdmin):
 
 # --- shipments and the CSV/Excel import -----------------------------------------------------------
 HEADER_ALIASES = {
-    "order_number": "order_number", "order": "order_number", "number": "order_number", "订单号": "order_number",
-    "carrier": "carrier", "快递公司": "carrier", "courier": "carrier",
-    "tracking_number": "tracking_number", "tracking": "tracking_number", "快递单号": "tracking_number",
+    "order_number": "order_number",
+    "order": "order_number",
+    "number": "order_number",
+    "订单号": "order_number",
+    "carrier": "carrier",
+    "快递公司": "carrier",
+    "courier": "carrier",
+    "tracking_number": "tracking_number",
+    "tracking": "tracking_number",
+    "快递单号": "tracking_number",
     "运单号": "tracking_number",
 }
 
@@ -115,7 +140,9 @@ class ShipmentImportResource(resources.ModelResource):
             headers.append(HEADER_ALIASES.get(key, key))
         missing = {"order_number", "carrier", "tracking_number"} - set(headers)
         if missing:
-            raise ValidationError(f"Missing columns: {', '.join(sorted(missing))} (order_number, carrier, tracking_number)")
+            raise ValidationError(
+                f"Missing columns: {', '.join(sorted(missing))} (order_number, carrier, tracking_number)"
+            )
         dataset.headers = headers
 
     def import_instance(self, instance, row, **kwargs):
@@ -131,8 +158,11 @@ class ShipmentImportResource(resources.ModelResource):
             raise ValidationError({"order_number": f"Unknown order {instance.import_order_number}."})
         try:
             shipment = services.ship_order(
-                order=order, carrier=instance.import_carrier, tracking_number=instance.import_tracking_number,
-                actor=kwargs.get("user"), source=Shipment.Source.IMPORT,
+                order=order,
+                carrier=instance.import_carrier,
+                tracking_number=instance.import_tracking_number,
+                actor=kwargs.get("user"),
+                source=Shipment.Source.IMPORT,
             )
         except KitError as exc:
             field = next(iter(exc.fields), None)
@@ -173,14 +203,34 @@ class WechatUploadStateFilter(admin.SimpleListFilter):
 class ShipmentAdmin(ImportMixin, admin.ModelAdmin):
     resource_classes = [ShipmentImportResource]
     formats = [CSV, XLSX]
-    list_display = ("tracking_number", "carrier", "order_link", "status", "shipped_at", "last_event_at", "delivered_at", "source")
+    list_display = (
+        "tracking_number",
+        "carrier",
+        "order_link",
+        "status",
+        "shipped_at",
+        "last_event_at",
+        "delivered_at",
+        "source",
+    )
     list_filter = ("carrier", "status", "source", WechatUploadStateFilter)
     search_fields = ("tracking_number", "order__number")
     list_select_related = ("carrier", "order")
     date_hierarchy = "shipped_at"
     readonly_fields = (
-        "order", "carrier", "tracking_number", "status", "shipped_at", "shipped_by", "source", "completes_order",
-        "delivered_at", "last_event_at", "last_checked_at", "subscribed_at", "subscribe_error",
+        "order",
+        "carrier",
+        "tracking_number",
+        "status",
+        "shipped_at",
+        "shipped_by",
+        "source",
+        "completes_order",
+        "delivered_at",
+        "last_event_at",
+        "last_checked_at",
+        "subscribed_at",
+        "subscribe_error",
     )
     fields = readonly_fields
     inlines = [ShipmentLineInline, TrackingEventInline]
@@ -205,8 +255,10 @@ class ShipmentAdmin(ImportMixin, admin.ModelAdmin):
         if result.has_validation_errors() or result.has_errors():
             rows = ", ".join(str(row.number) for row in result.invalid_rows) or "?"
             self.message_user(
-                request, _("Nothing was imported: rows %(rows)s changed since the preview. Import the file again.")
-                % {"rows": rows}, messages.ERROR,
+                request,
+                _("Nothing was imported: rows %(rows)s changed since the preview. Import the file again.")
+                % {"rows": rows},
+                messages.ERROR,
             )
             return redirect(reverse("admin:logistics_shipment_import"))
         return super().process_result(result, request)
@@ -267,14 +319,33 @@ class WechatShippingUploadInline(ReadOnlyInline):
     """The order's WeChat shipping uploads: state, attempts, the platform's error."""
 
     model = WechatShippingUpload
-    fields = ("shipment", "logistics_type", "state", "attempts", "error_code", "error", "next_attempt_at", "uploaded_at")
+    fields = (
+        "shipment",
+        "logistics_type",
+        "state",
+        "attempts",
+        "error_code",
+        "error",
+        "next_attempt_at",
+        "uploaded_at",
+    )
     readonly_fields = fields
     show_change_link = True
 
 
 @admin.register(OrderToShip)
 class OrderToShipAdmin(admin.ModelAdmin):
-    list_display = ("number", "paid", "promise", "customer", "status", "fulfilment", "store", "wechat_upload", "ship_link")
+    list_display = (
+        "number",
+        "paid",
+        "promise",
+        "customer",
+        "status",
+        "fulfilment",
+        "store",
+        "wechat_upload",
+        "ship_link",
+    )
     list_filter = ("status", OverdueFilter, "info__fulfilment", "info__pickup_store")
     search_fields = ("number", "user__nickname", "user__phone")
     list_per_page = 50
@@ -309,7 +380,9 @@ class OrderToShipAdmin(admin.ModelAdmin):
     def promise(self, obj):
         if obj.paid_time and obj.paid_time < selectors.promise_deadline():
             hours = int((timezone.now() - obj.paid_time).total_seconds() // 3600)
-            return format_html('<strong style="color:#ba2121">{}</strong>', _("overdue: paid %(h)d h ago") % {"h": hours})
+            return format_html(
+                '<strong style="color:#ba2121">{}</strong>', _("overdue: paid %(h)d h ago") % {"h": hours}
+            )
         return _("on time")
 
     @admin.display(description=_("customer"))
@@ -336,7 +409,9 @@ class OrderToShipAdmin(admin.ModelAdmin):
     def ship_link(self, obj):
         if selectors.is_pickup(obj):
             return _("handed over by pickup code")
-        return format_html('<a class="button" href="{}">{}</a>', reverse("admin:logistics_ordertoship_ship", args=[obj.pk]), _("Ship"))
+        return format_html(
+            '<a class="button" href="{}">{}</a>', reverse("admin:logistics_ordertoship_ship", args=[obj.pk]), _("Ship")
+        )
 
     def get_urls(self):
         return [
@@ -356,13 +431,18 @@ class OrderToShipAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 shipment = services.ship_order(
-                    order=order, carrier=form.cleaned_data["carrier"],
-                    tracking_number=form.cleaned_data["tracking_number"], lines=form.quantities(), actor=request.user,
+                    order=order,
+                    carrier=form.cleaned_data["carrier"],
+                    tracking_number=form.cleaned_data["tracking_number"],
+                    lines=form.quantities(),
+                    actor=request.user,
                 )
             except KitError as exc:
                 form.add_error(None, exc.message)
             else:
-                self.message_user(request, _("Order %(number)s shipped: %(parcel)s.") % {"number": order.number, "parcel": shipment})
+                self.message_user(
+                    request, _("Order %(number)s shipped: %(parcel)s.") % {"number": order.number, "parcel": shipment}
+                )
                 return redirect(reverse("admin:logistics_ordertoship_change", args=[order.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -386,7 +466,10 @@ class ShipForm(forms.Form):
         for line, units in lines:
             name = f"line_{line.pk}"
             self.fields[name] = forms.IntegerField(
-                min_value=0, max_value=units, initial=units, label=f"{line.title} ({line.partner_sku or line.upc or line.pk})",
+                min_value=0,
+                max_value=units,
+                initial=units,
+                label=f"{line.title} ({line.partner_sku or line.upc or line.pk})",
                 help_text=_("%(left)d left to ship") % {"left": units},
             )
             self.line_fields.append(name)
@@ -441,13 +524,34 @@ class ParcelNeedingAttentionAdmin(ShipmentAdmin):
 # --- WeChat uploads -----------------------------------------------------------------------------
 @admin.register(WechatShippingUpload)
 class WechatShippingUploadAdmin(admin.ModelAdmin):
-    list_display = ("order", "shipment", "logistics_type", "state", "attempts", "error_code", "error", "next_attempt_at", "uploaded_at")
+    list_display = (
+        "order",
+        "shipment",
+        "logistics_type",
+        "state",
+        "attempts",
+        "error_code",
+        "error",
+        "next_attempt_at",
+        "uploaded_at",
+    )
     list_filter = ("state", "logistics_type")
     search_fields = ("order__number", "shipment__tracking_number", "error")
     list_select_related = ("order", "shipment__carrier")
     readonly_fields = (
-        "order", "shipment", "logistics_type", "state", "attempts", "not_before", "next_attempt_at", "error_code",
-        "error", "payload", "uploaded_at", "created_at", "updated_at",
+        "order",
+        "shipment",
+        "logistics_type",
+        "state",
+        "attempts",
+        "not_before",
+        "next_attempt_at",
+        "error_code",
+        "error",
+        "payload",
+        "uploaded_at",
+        "created_at",
+        "updated_at",
     )
     fields = readonly_fields
     actions = ["retry"]
@@ -472,7 +576,11 @@ class FailedWechatShippingUploadAdmin(WechatShippingUploadAdmin):
     """Failures: given up, or still retrying after an error."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(
-            Q(state=WechatShippingUpload.State.FAILED) | (Q(state=WechatShippingUpload.State.PENDING) & ~Q(error_code=""))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(
+                Q(state=WechatShippingUpload.State.FAILED)
+                | (Q(state=WechatShippingUpload.State.PENDING) & ~Q(error_code=""))
+            )
         )
-

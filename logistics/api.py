@@ -42,10 +42,16 @@ class TrackingPushView(APIView):
     @extend_schema(
         operation_id="notify_tracking",
         summary="Tracking provider push (signed; for the provider, not the mini program)",
-        request={"application/x-www-form-urlencoded": {"type": "object", "properties": {
-            "param": {"type": "string"}, "sign": {"type": "string"}}}},
-        responses={200: OpenApiResponse(description='{"result": true, "returnCode": "200", "message": "成功"}'),
-                   400: OpenApiResponse(description="signature does not verify")},
+        request={
+            "application/x-www-form-urlencoded": {
+                "type": "object",
+                "properties": {"param": {"type": "string"}, "sign": {"type": "string"}},
+            }
+        },
+        responses={
+            200: OpenApiResponse(description='{"result": true, "returnCode": "200", "message": "成功"}'),
+            400: OpenApiResponse(description="signature does not verify"),
+        },
         tags=["notify"],
         auth=[],
     )
@@ -56,7 +62,9 @@ class TrackingPushView(APIView):
             services.handle_tracking_push(data=data)
         except InvalidNotification as exc:
             logger.warning(
-                "tracking push rejected (%s) from %s: %s", exc.message, request.META.get("REMOTE_ADDR"),
+                "tracking push rejected (%s) from %s: %s",
+                exc.message,
+                request.META.get("REMOTE_ADDR"),
                 (data.get("param") or "")[:500],
             )
             return provider.acknowledge(ok=False, message=exc.message)

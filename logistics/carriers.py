@@ -16,7 +16,15 @@ DEFAULT_CARRIERS = [
 
 def carrier_rows():
     for position, (code, name, wechat, tracking, pattern, example, needs_phone) in enumerate(DEFAULT_CARRIERS):
-        yield code, {
-            "name": name, "wechat_company_id": wechat, "tracking_code": tracking, "number_pattern": pattern,
-            "number_example": example, "needs_phone": needs_phone, "position": position * 10,
-        }
+        yield (
+            code,
+            {
+                "name": name,
+                "wechat_company_id": wechat,
+                "tracking_code": tracking,
+                "number_pattern": pattern,
+                "number_example": example,
+                "needs_phone": needs_phone,
+                "position": position * 10,
+            },
+        )

@@ -19,14 +19,18 @@ from oscar.apps.order.models import Order
 class Carrier(models.Model):
     """A courier company, with its codes at WeChat and at the tracking provider."""
 
-    code = models.CharField(_("code"), max_length=16, unique=True, help_text=_("Our code, used in CSV imports: SF, ZTO, ..."))
+    code = models.CharField(
+        _("code"), max_length=16, unique=True, help_text=_("Our code, used in CSV imports: SF, ZTO, ...")
+    )
     name = models.CharField(_("name"), max_length=64)
     wechat_company_id = models.CharField(
         _("WeChat express_company"), max_length=32, help_text=_("The id WeChat's shipping upload expects.")
     )
     tracking_code = models.CharField(_("tracking provider code"), max_length=32, help_text=_("e.g. shunfeng"))
     number_pattern = models.CharField(
-        _("tracking number format"), max_length=200, help_text=_("Regular expression a tracking number must match in full.")
+        _("tracking number format"),
+        max_length=200,
+        help_text=_("Regular expression a tracking number must match in full."),
     )
     number_example = models.CharField(_("example number"), max_length=40, blank=True)
     # SF (and its tracking queries) want the recipient's phone with the number.
@@ -67,11 +71,20 @@ class Shipment(models.Model):
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("carrier"))
     tracking_number = models.CharField(_("tracking number"), max_length=40)
     status = models.CharField(
-        _("tracking status"), max_length=20, choices=TrackingStatus.choices, default=TrackingStatus.WAITING, db_index=True
+        _("tracking status"),
+        max_length=20,
+        choices=TrackingStatus.choices,
+        default=TrackingStatus.WAITING,
+        db_index=True,
     )
     shipped_at = models.DateTimeField(_("shipped at"), default=timezone.now, db_index=True)
     shipped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("shipped by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shipped by"),
     )
     source = models.CharField(_("entered through"), max_length=8, choices=Source.choices, default=Source.ADMIN)
     # Whether this parcel completed the order (the last of a split delivery).
@@ -156,14 +169,23 @@ class WechatShippingUpload(models.Model):
         VIRTUAL = 3, _("Virtual goods")
         PICKUP = 4, _("Store pickup")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="wechat_shipping_uploads", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="wechat_shipping_uploads", verbose_name=_("order")
+    )
     shipment = models.OneToOneField(
-        Shipment, on_delete=models.PROTECT, null=True, blank=True, related_name="wechat_upload", verbose_name=_("shipment")
+        Shipment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wechat_upload",
+        verbose_name=_("shipment"),
     )
     logistics_type = models.PositiveSmallIntegerField(_("logistics type"), choices=LogisticsType.choices)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    not_before = models.DateTimeField(_("not before"), help_text=_("WeChat refuses uploads sooner than a minute after payment."))
+    not_before = models.DateTimeField(
+        _("not before"), help_text=_("WeChat refuses uploads sooner than a minute after payment.")
+    )
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
     error_code = models.CharField(_("error code"), max_length=32, blank=True)
     error = models.CharField(_("platform error"), max_length=500, blank=True)

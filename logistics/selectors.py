@@ -12,10 +12,12 @@ from django.utils import timezone
 from oscar.apps.order.models import Line, Order
 
 from config.errors import NotFound
+from storefront.orders.selectors import units_refunded
+from storefront.orders.status import SHIPPABLE_STATUSES
 
 from .models import Shipment, ShipmentLine, TrackingEvent, TrackingStatus
 
-SHIPPABLE_ORDER_STATUSES = ("paid", "partially_shipped")
+SHIPPABLE_ORDER_STATUSES = SHIPPABLE_STATUSES
 
 
 def _timeline_prefetch():
@@ -66,8 +68,6 @@ def lines_left_to_ship(order) -> list[tuple[Line, int]]:
 
     Units already sent and units the shopper was paid back for (approved after-sales requests)
     are not left to ship: goods refunded before they left must not leave afterwards."""
-    from storefront.orders.services import units_refunded
-
     shipped = shipped_quantities(order)
     refunded = units_refunded(order)
     left = []
@@ -128,10 +128,7 @@ def parcels_needing_attention(queryset=None, now=None):
         with_last_moved(queryset)
         .filter(
             Q(status=TrackingStatus.EXCEPTION)
-            | (
-                ~Q(status__in=[TrackingStatus.DELIVERED, TrackingStatus.RETURNED])
-                & Q(last_moved_at__lt=cutoff)
-            )
+            | (~Q(status__in=[TrackingStatus.DELIVERED, TrackingStatus.RETURNED]) & Q(last_moved_at__lt=cutoff))
         )
         .select_related("carrier", "order")
     )
@@ -155,4 +152,3 @@ def shipments_to_poll(*, now=None, limit=200):
 
 def order_has_open_parcels(order) -> bool:
     return Shipment.objects.filter(order=order).exclude(status=TrackingStatus.DELIVERED).exists()
-

@@ -37,8 +37,16 @@ class ShipmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shipment
         fields = [
-            "id", "order_number", "carrier", "tracking_number", "status", "status_label", "shipped_at",
-            "delivered_at", "lines", "timeline",
+            "id",
+            "order_number",
+            "carrier",
+            "tracking_number",
+            "status",
+            "status_label",
+            "shipped_at",
+            "delivered_at",
+            "lines",
+            "timeline",
         ]
 
 

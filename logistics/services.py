@@ -2,7 +2,7 @@
 events from the provider's pushes and from polling, the order moves they cause, WeChat
 shipping uploads and the shopper's shipping notices.
 
-Order statuses only change through `storefront.orders.services.change_order_status`.
+Order statuses only change through `storefront.orders.status.change_order_status`.
 Provider and platform calls happen outside any transaction that holds row locks; what
 must follow a commit (subscribing the tracking number, the WeChat upload, notices) is
 queued with `transaction.on_commit`, so a rolled-back shipment (a CSV preview, a failed
@@ -23,6 +23,8 @@ from oscar.apps.order.models import Order
 
 from platforms.base import PlatformError, get_miniprogram
 from platforms.tracking import ParcelTimeline, get_tracking_provider
+from storefront.orders.status import DELIVERED, PARTIALLY_SHIPPED, SHIPPED, change_order_status
+from storefront.payments.models import PaymentTransaction
 
 from . import selectors
 from .carriers import carrier_rows
@@ -39,16 +41,11 @@ from .models import Carrier, Shipment, ShipmentLine, ShippingNotice, TrackingEve
 
 logger = logging.getLogger(__name__)
 
-PARTIALLY_SHIPPED = "partially_shipped"
-SHIPPED = "shipped"
-DELIVERED = "delivered"
 
-
-def _change_order_status(order, new_status, *, actor, reason):
-    # Imported here: the storefront's order detail imports logistics.selectors in turn.
-    from storefront.orders.services import change_order_status
-
-    return change_order_status(order, new_status, actor=actor or "system:logistics", reason=reason)
+def _change_order_status(order, new_status, *, actor, reason, expected_from=None):
+    return change_order_status(
+        order, new_status, actor=actor or "system:logistics", reason=reason, expected_from=expected_from
+    )
 
 
 # --- carriers -------------------------------------------------------------------------------
@@ -114,7 +111,11 @@ def _create_shipment(order, carrier, number, lines, actor, source):
         raise TrackingNumberInUse(f"{carrier.code} {number} is already used by another shipment.")
     completes = all(wanted.get(pk, 0) == units for pk, (_, units) in left.items())
     shipment = Shipment.objects.create(
-        order=order, carrier=carrier, tracking_number=number, shipped_by=_user_or_none(actor), source=source,
+        order=order,
+        carrier=carrier,
+        tracking_number=number,
+        shipped_by=_user_or_none(actor),
+        source=source,
         completes_order=completes,
     )
     ShipmentLine.objects.bulk_create(
@@ -198,8 +199,10 @@ def subscribe_tracking(*, shipment_id) -> bool:
     phone = _tracking_phone(shipment)
     try:
         get_tracking_provider().subscribe(
-            carrier_code=shipment.carrier.tracking_code, tracking_number=shipment.tracking_number,
-            callback_url=tracking_callback_url(), phone=phone,
+            carrier_code=shipment.carrier.tracking_code,
+            tracking_number=shipment.tracking_number,
+            callback_url=tracking_callback_url(),
+            phone=phone,
         )
     except PlatformError as exc:
         Shipment.objects.filter(pk=shipment.pk).update(subscribe_error=f"{exc.code}: {exc.message}"[:255])
@@ -232,8 +235,14 @@ def record_timeline(*, shipment_id, timeline: ParcelTimeline, source) -> int:
             known.add(fingerprint)
             new_events.append(
                 TrackingEvent(
-                    shipment=shipment, happened_at=event.happened_at, status=event.status, text=event.text[:500],
-                    place=event.place[:200], raw_status=event.raw_status[:32], fingerprint=fingerprint, source=source,
+                    shipment=shipment,
+                    happened_at=event.happened_at,
+                    status=event.status,
+                    text=event.text[:500],
+                    place=event.place[:200],
+                    raw_status=event.raw_status[:32],
+                    fingerprint=fingerprint,
+                    source=source,
                 )
             )
         TrackingEvent.objects.bulk_create(new_events)
@@ -308,8 +317,6 @@ def poll_stale_shipments(*, now=None) -> int:
 # --- WeChat shipping upload ---------------------------------------------------------------------
 def _wechat_payment(order):
     """The order's WeChat Pay transaction (transaction id, payer openid, paid at), or None."""
-    from storefront.payments.models import PaymentTransaction
-
     return (
         PaymentTransaction.objects.filter(order=order, provider="wechat", status=PaymentTransaction.Status.PAID)
         .order_by("paid_at")
@@ -324,7 +331,11 @@ def _plan_wechat_upload(order, *, shipment=None, logistics_type) -> WechatShippi
     if payment is None:
         return None
     not_before = payment.paid_at + dt.timedelta(seconds=settings.WECHAT_SHIPPING_UPLOAD_DELAY_SECONDS)
-    defaults = {"logistics_type": logistics_type, "not_before": not_before, "next_attempt_at": max(not_before, timezone.now())}
+    defaults = {
+        "logistics_type": logistics_type,
+        "not_before": not_before,
+        "next_attempt_at": max(not_before, timezone.now()),
+    }
     upload, _ = WechatShippingUpload.objects.get_or_create(order=order, shipment=shipment, defaults=defaults)
     return upload
 
@@ -442,7 +453,9 @@ def upload_shipping_to_wechat(*, upload_id, now=None) -> WechatShippingUpload:
         upload.state = WechatShippingUpload.State.FAILED if gave_up else WechatShippingUpload.State.PENDING
         upload.error_code = str(exc.code)[:32]
         upload.error = exc.message[:500]
-        upload.next_attempt_at = None if gave_up else timezone.now() + dt.timedelta(seconds=_backoff_seconds(upload.attempts))
+        upload.next_attempt_at = (
+            None if gave_up else timezone.now() + dt.timedelta(seconds=_backoff_seconds(upload.attempts))
+        )
         logger.warning("WeChat shipping upload %s of order %s failed: %s", upload.pk, upload.order.number, exc.message)
     else:
         upload.state = WechatShippingUpload.State.UPLOADED
@@ -479,22 +492,29 @@ def retry_wechat_upload(*, upload: WechatShippingUpload, actor=None) -> WechatSh
     return upload
 
 
-def on_order_paid(order):
-    """PAID_HOOKS entry: a virtual order owes WeChat its (virtual) shipping information."""
+def plan_virtual_order_upload(order):
+    """A virtual order, once paid, owes WeChat its (virtual) shipping information."""
     if selectors.is_virtual(order):
         plan_order_upload(order=order, logistics_type=WechatShippingUpload.LogisticsType.VIRTUAL)
 
 
-def on_refund_settled(order):
-    """REFUND_SETTLED_HOOKS entry: when the units still waiting to ship were refunded, a partly
-    shipped order has shipped everything it still owes."""
+def ship_rest_if_refunded(order):
+    """After a refund: when the units still waiting to ship were refunded, a partly shipped
+    order has shipped everything it still owes."""
+    order.refresh_from_db(fields=["status"])
     if order.status == PARTIALLY_SHIPPED and not selectors.lines_left_to_ship(order):
-        _change_order_status(order, SHIPPED, actor=None, reason="the lines not yet shipped were refunded")
+        _change_order_status(
+            order,
+            SHIPPED,
+            actor=None,
+            reason="the lines not yet shipped were refunded",
+            expected_from=PARTIALLY_SHIPPED,
+        )
 
 
-def on_order_status_changed(sender, order, old_status, new_status, **kwargs):
-    """Oscar's order_status_changed: a pickup order handed over owes WeChat its upload."""
-    if new_status in (DELIVERED, "completed") and old_status in ("paid", SHIPPED) and selectors.is_pickup(order):
+def plan_pickup_upload(order):
+    """A pickup order handed over (completed) owes WeChat its upload."""
+    if selectors.is_pickup(order):
         plan_order_upload(order=order, logistics_type=WechatShippingUpload.LogisticsType.PICKUP)
 
 

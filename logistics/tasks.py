@@ -67,3 +67,37 @@ def push_sandbox_tracking():
     from platforms.sandbox import tracking
 
     return tracking.push_due_events()
+
+
+# --- receivers of order events: one retried task each ---------------------------------------
+RETRY = {"autoretry_for": (Exception,), "max_retries": 8, "retry_backoff": 30, "retry_backoff_max": 3600}
+
+
+@shared_task(name="logistics.tasks.plan_virtual_order_upload", **RETRY)
+def plan_virtual_order_upload(order_id):
+    """order_paid: a virtual order owes WeChat its shipping information."""
+    from oscar.apps.order.models import Order
+
+    from logistics import services
+
+    services.plan_virtual_order_upload(Order.objects.get(pk=order_id))
+
+
+@shared_task(name="logistics.tasks.plan_pickup_upload", **RETRY)
+def plan_pickup_upload(order_id):
+    """order_completed: a pickup order handed over owes WeChat its upload."""
+    from oscar.apps.order.models import Order
+
+    from logistics import services
+
+    services.plan_pickup_upload(Order.objects.get(pk=order_id))
+
+
+@shared_task(name="logistics.tasks.ship_rest_if_refunded", **RETRY)
+def ship_rest_if_refunded(order_id):
+    """order_refunded: a partly shipped order whose unshipped units were refunded has shipped."""
+    from oscar.apps.order.models import Order
+
+    from logistics import services
+
+    services.ship_rest_if_refunded(Order.objects.get(pk=order_id))

@@ -18,8 +18,15 @@ class NoticeGrantAdmin(admin.ModelAdmin):
     list_filter = ["platform"]
     search_fields = ["template_id", "member__username", "member__nickname"]
     list_select_related = ["member"]
-    readonly_fields = ["member", "platform", "template_id", "remaining", "accepted_total", "rejected_total",
-                       "updated_at"]
+    readonly_fields = [
+        "member",
+        "platform",
+        "template_id",
+        "remaining",
+        "accepted_total",
+        "rejected_total",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False

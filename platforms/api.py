@@ -56,8 +56,12 @@ class InvalidPush(KitError):
 
 
 SIGNATURE_PARAMS = [
-    OpenApiParameter(name, str, OpenApiParameter.QUERY, required=name != "echostr" and name != "msg_signature"
-                     and name != "encrypt_type")
+    OpenApiParameter(
+        name,
+        str,
+        OpenApiParameter.QUERY,
+        required=name != "echostr" and name != "msg_signature" and name != "encrypt_type",
+    )
     for name in ("signature", "timestamp", "nonce", "echostr", "encrypt_type", "msg_signature")
 ]
 

@@ -221,8 +221,14 @@ class PaymentProvider(abc.ABC):
 
     @abc.abstractmethod
     def prepay(
-        self, *, out_trade_no: str, amount: Decimal, description: str, payer_id: str,
-        expires_at: dt.datetime, notify_url: str,
+        self,
+        *,
+        out_trade_no: str,
+        amount: Decimal,
+        description: str,
+        payer_id: str,
+        expires_at: dt.datetime,
+        notify_url: str,
     ) -> Prepay: ...
 
     @abc.abstractmethod
@@ -233,8 +239,14 @@ class PaymentProvider(abc.ABC):
 
     @abc.abstractmethod
     def refund(
-        self, *, out_trade_no: str, out_refund_no: str, amount: Decimal, total: Decimal,
-        reason: str = "", notify_url: str = "",
+        self,
+        *,
+        out_trade_no: str,
+        out_refund_no: str,
+        amount: Decimal,
+        total: Decimal,
+        reason: str = "",
+        notify_url: str = "",
     ) -> RefundState: ...
 
     @abc.abstractmethod

@@ -20,27 +20,39 @@ class NoticePlatform(models.TextChoices):
 class NoticeTemplate(models.Model):
     """One subscribe-message template, bound to a kit event such as "order_shipped"."""
 
-    platform = models.CharField(_("platform"), max_length=16, choices=NoticePlatform.choices,
-                                default=NoticePlatform.WECHAT)
-    event = models.SlugField(_("event"), max_length=64,
-                             help_text=_("The kit event that sends it, e.g. order_shipped, order_paid, giveaway_won."))
+    platform = models.CharField(
+        _("platform"), max_length=16, choices=NoticePlatform.choices, default=NoticePlatform.WECHAT
+    )
+    event = models.SlugField(
+        _("event"),
+        max_length=64,
+        help_text=_("The kit event that sends it, e.g. order_shipped, order_paid, giveaway_won."),
+    )
     template_id = models.CharField(_("template id"), max_length=128)
     title = models.CharField(_("title"), max_length=100, blank=True)
     field_map = models.JSONField(
-        _("field mapping"), default=dict,
-        help_text=_('Template field -> text with {placeholders} from the event, e.g. '
-                    '{"character_string1": "{order_number}", "thing2": "{carrier}"}.'),
+        _("field mapping"),
+        default=dict,
+        help_text=_(
+            "Template field -> text with {placeholders} from the event, e.g. "
+            '{"character_string1": "{order_number}", "thing2": "{carrier}"}.'
+        ),
     )
-    page = models.CharField(_("page"), max_length=255, blank=True,
-                            help_text=_("Mini program page opened from the message, may use {placeholders}."))
+    page = models.CharField(
+        _("page"),
+        max_length=255,
+        blank=True,
+        help_text=_("Mini program page opened from the message, may use {placeholders}."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("notice template")
         verbose_name_plural = _("notice templates")
         constraints = [
-            models.UniqueConstraint(fields=["platform", "event"], condition=Q(is_active=True),
-                                    name="one_active_template_per_platform_event"),
+            models.UniqueConstraint(
+                fields=["platform", "event"], condition=Q(is_active=True), name="one_active_template_per_platform_event"
+            ),
             models.UniqueConstraint(fields=["platform", "template_id"], name="unique_platform_template_id"),
         ]
 
@@ -76,8 +88,9 @@ class NoticeLog(models.Model):
         NO_OPENID = "no_openid", _("no platform account")
         FAILED = "failed", _("failed")
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               related_name="notice_logs")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="notice_logs"
+    )
     platform = models.CharField(_("platform"), max_length=16, choices=NoticePlatform.choices)
     event = models.SlugField(_("event"), max_length=64)
     template_id = models.CharField(_("template id"), max_length=128, blank=True)

@@ -7,10 +7,20 @@ from platforms.models import NoticeGrant, NoticePlatform, NoticeTemplate
 
 class GrantsInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=NoticePlatform.choices, default=NoticePlatform.WECHAT)
-    accepted = serializers.ListField(child=serializers.CharField(max_length=128), required=False, default=list,
-                                     max_length=20, help_text="Template ids the shopper accepted (one send each).")
-    rejected = serializers.ListField(child=serializers.CharField(max_length=128), required=False, default=list,
-                                     max_length=20, help_text="Template ids the shopper rejected, banned or filtered.")
+    accepted = serializers.ListField(
+        child=serializers.CharField(max_length=128),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Template ids the shopper accepted (one send each).",
+    )
+    rejected = serializers.ListField(
+        child=serializers.CharField(max_length=128),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Template ids the shopper rejected, banned or filtered.",
+    )
 
     def validate(self, attrs):
         asked = set(attrs["accepted"]) | set(attrs["rejected"])
@@ -18,7 +28,8 @@ class GrantsInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({"accepted": "List at least one template id."})
         known = set(
             NoticeTemplate.objects.filter(platform=attrs["platform"], template_id__in=asked).values_list(
-                "template_id", flat=True)
+                "template_id", flat=True
+            )
         )
         unknown = sorted(asked - known)
         if unknown:
@@ -34,5 +45,3 @@ class GrantSerializer(serializers.ModelSerializer):
 
 class GrantsOutputSerializer(serializers.Serializer):
     grants = GrantSerializer(many=True)
-
-

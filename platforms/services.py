@@ -18,6 +18,7 @@ from django.db.models import F
 
 from platforms.base import PLATFORMS
 from platforms.models import NoticeGrant, NoticeLog, NoticeTemplate
+from storefront.members.models import Identity
 
 
 def openid_of(member, platform: str) -> str:
@@ -26,8 +27,6 @@ def openid_of(member, platform: str) -> str:
     The one place that knows where identities live (storefront's Identity model), so a change
     there is a change here only. The most recently used account of the platform wins.
     """
-    from storefront.members.models import Identity
-
     identity = (
         Identity.objects.filter(member=member, platform=platform)
         .order_by(F("last_login_at").desc(nulls_last=True), "-id")
@@ -73,9 +72,9 @@ def record_grants(*, member, platform: str, accepted: list[str], rejected: list[
 def consume_grant(*, member, platform: str, template_id: str) -> bool:
     """Take one grant; False when none is left. Atomic on its own (one UPDATE ... WHERE remaining > 0)."""
     return bool(
-        NoticeGrant.objects.filter(
-            member=member, platform=platform, template_id=template_id, remaining__gt=0
-        ).update(remaining=F("remaining") - 1)
+        NoticeGrant.objects.filter(member=member, platform=platform, template_id=template_id, remaining__gt=0).update(
+            remaining=F("remaining") - 1
+        )
     )
 
 
@@ -92,8 +91,15 @@ def send_notice(*, member, event: str, context: dict) -> list[NoticeLog]:
                 continue
             openid = openid_of(member, platform)
             data, page = render_fields(template, context)
-            log = NoticeLog(member=member, platform=platform, event=event, template_id=template.template_id,
-                            openid=openid, page=page, data=data)
+            log = NoticeLog(
+                member=member,
+                platform=platform,
+                event=event,
+                template_id=template.template_id,
+                openid=openid,
+                page=page,
+                data=data,
+            )
             if not openid:
                 log.status = NoticeLog.Status.NO_OPENID
             elif not consume_grant(member=member, platform=platform, template_id=template.template_id):
@@ -105,16 +111,19 @@ def send_notice(*, member, event: str, context: dict) -> list[NoticeLog]:
     return logs
 
 
-# --- members merged or erased (registered with storefront's hooks in PlatformsConfig.ready) ---
-def move_notice_data(source, target):
+# --- members merged or erased (receivers in platforms/receivers.py) -----------------------------
+@transaction.atomic
+def move_notice_data(*, source_id, target_id):
     """Two members became one: the absorbed member's grants and notice log follow, so notices
     the shopper accepted on either account can still be sent."""
-    for grant in NoticeGrant.objects.select_for_update().filter(member=source).order_by("pk"):
-        kept = NoticeGrant.objects.select_for_update().filter(
-            member=target, platform=grant.platform, template_id=grant.template_id
-        ).first()
+    for grant in NoticeGrant.objects.select_for_update().filter(member_id=source_id).order_by("pk"):
+        kept = (
+            NoticeGrant.objects.select_for_update()
+            .filter(member_id=target_id, platform=grant.platform, template_id=grant.template_id)
+            .first()
+        )
         if kept is None:
-            grant.member = target
+            grant.member_id = target_id
             grant.save(update_fields=["member", "updated_at"])
             continue
         NoticeGrant.objects.filter(pk=kept.pk).update(
@@ -123,22 +132,26 @@ def move_notice_data(source, target):
             rejected_total=F("rejected_total") + grant.rejected_total,
         )
         grant.delete()
-    NoticeLog.objects.filter(member=source).update(member=target)
+    NoticeLog.objects.filter(member_id=source_id).update(member_id=target_id)
 
 
-def erase_notice_data(member):
+def erase_notice_data(*, member_id):
     """Account deletion: grants go, and the log keeps only what was sent when, without the
     shopper's openid or the message's personal content."""
-    NoticeGrant.objects.filter(member=member).delete()
-    NoticeLog.objects.filter(member=member).update(openid="", data={}, page="")
+    NoticeGrant.objects.filter(member_id=member_id).delete()
+    NoticeLog.objects.filter(member_id=member_id).update(openid="", data={}, page="")
 
 
 def export_notice_data(member):
     return {
         "notice_grants": list(
-            NoticeGrant.objects.filter(member=member).values("platform", "template_id", "remaining", "accepted_total", "rejected_total")
+            NoticeGrant.objects.filter(member=member).values(
+                "platform", "template_id", "remaining", "accepted_total", "rejected_total"
+            )
         ),
         "notices_sent": list(
-            NoticeLog.objects.filter(member=member).order_by("created_at").values("platform", "event", "status", "created_at", "sent_at")
+            NoticeLog.objects.filter(member=member)
+            .order_by("created_at")
+            .values("platform", "event", "status", "created_at", "sent_at")
         ),
     }

@@ -33,3 +33,23 @@ def deliver_notice(self, log_id: int) -> str:
     log.status, log.sent_at, log.error_code, log.error = NoticeLog.Status.SENT, timezone.now(), "", ""
     log.save(update_fields=["attempts", "status", "sent_at", "error_code", "error"])
     return log.status
+
+
+# --- receivers of member events: one retried task each -------------------------------------
+RETRY = {"autoretry_for": (Exception,), "max_retries": 8, "retry_backoff": 30, "retry_backoff_max": 3600}
+
+
+@shared_task(name="platforms.tasks.move_notice_data", **RETRY)
+def move_notice_data(source_id, target_id):
+    """member_merged: grants and notice log follow the survivor."""
+    from platforms import services
+
+    services.move_notice_data(source_id=source_id, target_id=target_id)
+
+
+@shared_task(name="platforms.tasks.erase_notice_data", **RETRY)
+def erase_notice_data(member_id):
+    """member_erased: grants go, the log loses the personal content."""
+    from platforms import services
+
+    services.erase_notice_data(member_id=member_id)

@@ -150,7 +150,7 @@ class InProcessAdapter(BaseAdapter):
 
     def _path(self, url: str) -> tuple[str, str]:
         without_query, _, query = url.partition("?")
-        rest = without_query[len(self.base_url):] if without_query.startswith(self.base_url) else urlsplit(url).path
+        rest = without_query[len(self.base_url) :] if without_query.startswith(self.base_url) else urlsplit(url).path
         return self.prefix + rest.lstrip("/"), query
 
     def _environ(self, request: requests.PreparedRequest) -> dict:
@@ -286,10 +286,12 @@ def _label(platform: str, action: str) -> str:
 def unavailable_from(exc: requests.RequestException, *, platform: str, action: str) -> PlatformUnavailable:
     """`timeout` for any requests.Timeout (ConnectTimeout included), `connection_error` otherwise."""
     if isinstance(exc, requests.Timeout):
-        return PlatformUnavailable(f"{_label(platform, action)}: no answer in time ({exc})",
-                                   code=TIMEOUT, platform=platform)
-    return PlatformUnavailable(f"{_label(platform, action)}: could not be reached ({exc})",
-                               code=CONNECTION_ERROR, platform=platform)
+        return PlatformUnavailable(
+            f"{_label(platform, action)}: no answer in time ({exc})", code=TIMEOUT, platform=platform
+        )
+    return PlatformUnavailable(
+        f"{_label(platform, action)}: could not be reached ({exc})", code=CONNECTION_ERROR, platform=platform
+    )
 
 
 def is_outage_status(status: int) -> bool:
@@ -301,7 +303,9 @@ def unavailable_status(status: int, *, platform: str, action: str, raw=None) -> 
     return PlatformUnavailable(f"{_label(platform, action)}: HTTP {status}", code=HTTP_5XX, platform=platform, raw=raw)
 
 
-def bad_response(*, platform: str, action: str, detail: str = "the answer is not JSON", raw=None) -> PlatformUnavailable:
+def bad_response(
+    *, platform: str, action: str, detail: str = "the answer is not JSON", raw=None
+) -> PlatformUnavailable:
     return PlatformUnavailable(f"{_label(platform, action)}: {detail}", code=BAD_RESPONSE, platform=platform, raw=raw)
 
 

@@ -7,6 +7,11 @@ class StorefrontConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Every receiver of the storefront is connected here, and only here.
         import config.schema  # noqa: F401  registers the bearer scheme with drf-spectacular
+        from storefront.catalog import receivers as catalog_receivers  # noqa: F401  (model signals)
+        from storefront.orders import receivers as orders_receivers
+        from storefront.payments import receivers as payments_receivers
 
-        from . import signals  # noqa: F401
+        orders_receivers.connect()
+        payments_receivers.connect()

@@ -152,14 +152,19 @@ class KitAliPay(AliPay):
         # let an unpaid-order task cancel a paid order), so a signed failure is verified too.
         sign = payload.get("sign")
         if sign and not self._verify_signature(self._get_string_to_be_signed(raw, key), sign):
-            raise PlatformError(f"Alipay {method}: response signature does not verify",
-                                code="invalid_signature", platform=PLATFORM, raw=body)
+            raise PlatformError(
+                f"Alipay {method}: response signature does not verify",
+                code="invalid_signature",
+                platform=PLATFORM,
+                raw=body,
+            )
         code = body.get("code")
         if not sign and code == BUSINESS_FAILED:
             # Alipay signs its business answers; an unsigned one cannot be trusted to say
             # "no such trade" and is refused like a bad signature (the caller keeps waiting).
-            raise PlatformError(f"Alipay {method}: unsigned business answer", code="invalid_signature",
-                                platform=PLATFORM, raw=body)
+            raise PlatformError(
+                f"Alipay {method}: unsigned business answer", code="invalid_signature", platform=PLATFORM, raw=body
+            )
         if key == "error_response" or code != SUCCESS and not (code is None and method in CODELESS_SUCCESS_METHODS):
             raise error_from_body(body, method)
         if not sign:
@@ -167,8 +172,9 @@ class KitAliPay(AliPay):
         try:
             return self._verify_and_return_sync_response(raw, response_type)
         except (AliPayValidationError, AliPayException) as exc:
-            raise PlatformError(f"Alipay {method}: response does not verify",
-                                code="invalid_signature", platform=PLATFORM) from exc
+            raise PlatformError(
+                f"Alipay {method}: response does not verify", code="invalid_signature", platform=PLATFORM
+            ) from exc
 
     def _verify_signature(self, content: str, signature: str) -> bool:
         try:
@@ -197,8 +203,11 @@ class KitAliPay(AliPay):
         if transport.is_outage_status(response.status_code):
             raise transport.unavailable_status(response.status_code, platform=PLATFORM, action=f"{what} download")
         if response.status_code != 200:
-            raise PlatformError(f"Alipay {what} download: HTTP {response.status_code}",
-                                code=f"http_{response.status_code}", platform=PLATFORM)
+            raise PlatformError(
+                f"Alipay {what} download: HTTP {response.status_code}",
+                code=f"http_{response.status_code}",
+                platform=PLATFORM,
+            )
         return response.content
 
     def call(self, method: str, biz_content: dict | None = None, **params) -> dict:

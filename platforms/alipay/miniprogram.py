@@ -100,7 +100,9 @@ class AlipayMiniProgram(MiniProgramPlatform):
         except ValueError:
             raise refuse("decrypted text is not JSON") from None
         if answer.get("code") != "10000" or not answer.get("mobile"):
-            raise refuse(f"{answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}")
+            raise refuse(
+                f"{answer.get('sub_code') or answer.get('code')}: {answer.get('sub_msg') or answer.get('msg')}"
+            )
         return PhoneNumber(phone=str(answer["mobile"]), country_code="86")
 
     def check_text(self, text: str, *, openid: str, scene: int = 2) -> TextVerdict:
@@ -138,8 +140,12 @@ class AlipayMiniProgram(MiniProgramPlatform):
         recipient = "to_user_id" if is_user_id(openid) else "to_open_id"
         self.client.call(
             "alipay.open.app.mini.templatemessage.send",
-            {recipient: openid, "user_template_id": template_id, "page": page,
-             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))},
+            {
+                recipient: openid,
+                "user_template_id": template_id,
+                "page": page,
+                "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            },
         )
 
     def upload_shipping(self, payload: dict) -> None:

@@ -84,8 +84,11 @@ class AlipayPay(PaymentProvider):
         if not trade_no:
             raise PlatformError("Alipay trade.create answered without trade_no", code="bad_response", platform=PLATFORM)
         return Prepay(
-            provider=PLATFORM, out_trade_no=out_trade_no, reference=trade_no,
-            client_params={"tradeNO": trade_no}, expires_at=expires_at,
+            provider=PLATFORM,
+            out_trade_no=out_trade_no,
+            reference=trade_no,
+            client_params={"tradeNO": trade_no},
+            expires_at=expires_at,
         )
 
     def _trade_state(self, fields: dict, *, state: str) -> TradeState:
@@ -128,8 +131,13 @@ class AlipayPay(PaymentProvider):
             biz["refund_reason"] = reason[:256]
         body = self.client.call("alipay.trade.refund", biz)
         return RefundState(
-            provider=PLATFORM, out_trade_no=out_trade_no, out_refund_no=out_refund_no, state="success",
-            amount=to_yuan(amount), refund_id=body.get("trade_no", ""), raw=body,
+            provider=PLATFORM,
+            out_trade_no=out_trade_no,
+            out_refund_no=out_refund_no,
+            state="success",
+            amount=to_yuan(amount),
+            refund_id=body.get("trade_no", ""),
+            raw=body,
         )
 
     def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundState:
@@ -140,9 +148,13 @@ class AlipayPay(PaymentProvider):
         # refund done; without one the refund did not happen and may be sent again.
         done = bool(body.get("refund_amount")) and body.get("refund_status", "REFUND_SUCCESS") == "REFUND_SUCCESS"
         return RefundState(
-            provider=PLATFORM, out_trade_no=out_trade_no, out_refund_no=out_refund_no,
-            state="success" if done else "failed", amount=_amount(body.get("refund_amount")),
-            refund_id=body.get("trade_no", ""), raw=body,
+            provider=PLATFORM,
+            out_trade_no=out_trade_no,
+            out_refund_no=out_refund_no,
+            state="success" if done else "failed",
+            amount=_amount(body.get("refund_amount")),
+            refund_id=body.get("trade_no", ""),
+            raw=body,
         )
 
     # --- notifications -----------------------------------------------------------------------------
@@ -180,16 +192,23 @@ class AlipayPay(PaymentProvider):
             if status == "TRADE_CLOSED" and refunded == amount:
                 state = "refunded"
             refund = RefundState(
-                provider=PLATFORM, out_trade_no=fields["out_trade_no"], out_refund_no=fields["out_biz_no"],
+                provider=PLATFORM,
+                out_trade_no=fields["out_trade_no"],
+                out_refund_no=fields["out_biz_no"],
                 state="success",
                 # send_back_fee is this refund; refund_fee is the trade's refunded total so far.
                 amount=_amount(fields.get("send_back_fee") or fields.get("refund_fee"), error=InvalidNotification),
-                refund_id=fields["trade_no"], raw=fields,
+                refund_id=fields["trade_no"],
+                raw=fields,
             )
         trade = self._trade_state(fields, state=state)
         return PaymentNotification(
-            provider=PLATFORM, notification_id=fields["notify_id"], kind="refund" if refund else "payment",
-            trade=trade, refund=refund, raw=fields,
+            provider=PLATFORM,
+            notification_id=fields["notify_id"],
+            kind="refund" if refund else "payment",
+            trade=trade,
+            refund=refund,
+            raw=fields,
         )
 
     def acknowledge(self, *, ok: bool, message: str = ""):
@@ -242,13 +261,15 @@ def parse_bill(archive: bytes) -> list[StatementLine]:
             continue
         is_refund = cells[index["kind"]] == "退款"
         amount = _amount(cells[index["amount"]])
-        lines.append(StatementLine(
-            provider=PLATFORM,
-            kind="refund" if is_refund else "payment",
-            out_trade_no=cells[index["out_trade_no"]],
-            transaction_id=cells[index["trade_no"]],
-            amount=abs(amount) if amount is not None else Decimal("0.00"),
-            out_refund_no=cells[index["out_request_no"]] if is_refund else "",
-            happened_at=_alipay_time(cells[index["finished"]]),
-        ))
+        lines.append(
+            StatementLine(
+                provider=PLATFORM,
+                kind="refund" if is_refund else "payment",
+                out_trade_no=cells[index["out_trade_no"]],
+                transaction_id=cells[index["trade_no"]],
+                amount=abs(amount) if amount is not None else Decimal("0.00"),
+                out_refund_no=cells[index["out_request_no"]] if is_refund else "",
+                happened_at=_alipay_time(cells[index["finished"]]),
+            )
+        )
     return lines

@@ -102,13 +102,15 @@ def encrypted_phone_response(phone: str, *, impostor: bool = False) -> str:
     padded = padder.update(plain) + padder.finalize()
     encryptor = Cipher(algorithms.AES(base64.b64decode(sandbox_keys().aes_key)), modes.CBC(bytes(16))).encryptor()
     ciphertext = base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
-    return json.dumps({
-        "response": ciphertext,
-        "sign": rsa2_sign(f'"{ciphertext}"', impostor=impostor),
-        "sign_type": "RSA2",
-        "encryptType": "AES",
-        "charset": "UTF-8",
-    })
+    return json.dumps(
+        {
+            "response": ciphertext,
+            "sign": rsa2_sign(f'"{ciphertext}"', impostor=impostor),
+            "sign_type": "RSA2",
+            "encryptType": "AES",
+            "charset": "UTF-8",
+        }
+    )
 
 
 # --- identities ------------------------------------------------------------------------------------
@@ -288,7 +290,9 @@ def trade_refund(params, biz):
             if trade.refunded_amount + amount > trade.total_amount:
                 raise business_failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
             refund = AlipayRefund.objects.create(
-                trade=trade, out_request_no=out_request_no, refund_amount=amount,
+                trade=trade,
+                out_request_no=out_request_no,
+                refund_amount=amount,
                 reason=str(biz.get("refund_reason", ""))[:256],
             )
             trade.refunded_amount += amount
@@ -320,12 +324,14 @@ def refund_query(params, biz):
     refund = trade.refunds.filter(out_request_no=out_request_no).first()
     # Alipay answers 10000 without refund_amount when it knows no such refund.
     if refund is not None:
-        body.update({
-            "total_amount": f"{trade.total_amount:.2f}",
-            "refund_amount": f"{refund.refund_amount:.2f}",
-            "refund_status": "REFUND_SUCCESS",
-            "gmt_refund_pay": _time(refund.created_at),
-        })
+        body.update(
+            {
+                "total_amount": f"{trade.total_amount:.2f}",
+                "refund_amount": f"{refund.refund_amount:.2f}",
+                "refund_status": "REFUND_SUCCESS",
+                "gmt_refund_pay": _time(refund.created_at),
+            }
+        )
     return body
 
 

@@ -69,19 +69,25 @@ def send_notification(trade: AlipayTrade, form: dict):
     wrong = faults.take_fault(PLATFORM, ("wrong_signature",)) is not None
     signed = {**form, "sign_type": "RSA2", "sign": rsa2_sign(notification_content(form), impostor=wrong)}
     return delivery.notify(
-        platform=PLATFORM, event_type=("refund " if "out_biz_no" in form else "") + form["trade_status"], url=trade.notify_url, reference=trade.trade_no,
-        headers=FORM_HEADERS, body=urlencode(signed),
+        platform=PLATFORM,
+        event_type=("refund " if "out_biz_no" in form else "") + form["trade_status"],
+        url=trade.notify_url,
+        reference=trade.trade_no,
+        headers=FORM_HEADERS,
+        body=urlencode(signed),
     )
 
 
 def queue_refund_notification(trade: AlipayTrade, refund: AlipayRefund) -> None:
     form = _trade_form(trade)
-    form.update({
-        "out_biz_no": refund.out_request_no,
-        "refund_fee": f"{trade.refunded_amount:.2f}",
-        "send_back_fee": f"{refund.refund_amount:.2f}",
-        "gmt_refund": _time(refund.created_at) + ".000",
-    })
+    form.update(
+        {
+            "out_biz_no": refund.out_request_no,
+            "refund_fee": f"{trade.refunded_amount:.2f}",
+            "send_back_fee": f"{refund.refund_amount:.2f}",
+            "gmt_refund": _time(refund.created_at) + ".000",
+        }
+    )
     if trade.closed_at:
         form["gmt_close"] = _time(trade.closed_at)
     send_notification(trade, form)

@@ -127,10 +127,31 @@ def qrcode_png(request):
 
 
 BILL_HEADER = [
-    "支付宝交易号", "商户订单号", "业务类型", "商品名称", "创建时间", "完成时间", "门店编号", "门店名称", "操作员",
-    "终端号", "对方账户", "订单金额（元）", "商家实收（元）", "支付宝红包（元）", "集分宝（元）", "支付宝优惠（元）",
-    "商家优惠（元）", "券核销金额（元）", "券名称", "商家红包消费金额（元）", "卡消费金额（元）", "退款批次号/请求号",
-    "服务费（元）", "分润（元）", "备注",
+    "支付宝交易号",
+    "商户订单号",
+    "业务类型",
+    "商品名称",
+    "创建时间",
+    "完成时间",
+    "门店编号",
+    "门店名称",
+    "操作员",
+    "终端号",
+    "对方账户",
+    "订单金额（元）",
+    "商家实收（元）",
+    "支付宝红包（元）",
+    "集分宝（元）",
+    "支付宝优惠（元）",
+    "商家优惠（元）",
+    "券核销金额（元）",
+    "券名称",
+    "商家红包消费金额（元）",
+    "卡消费金额（元）",
+    "退款批次号/请求号",
+    "服务费（元）",
+    "分润（元）",
+    "备注",
 ]
 
 
@@ -144,23 +165,75 @@ def bill_rows(day: date) -> list[list[str]]:
     start = timezone.make_aware(datetime.combine(day, time.min), tz)
     end = start + timedelta(days=1)
     rows = []
-    for trade in AlipayTrade.objects.filter(paid_at__gte=start, paid_at__lt=end, app_id=settings.ALIPAY_APP_ID).order_by("paid_at"):
+    for trade in AlipayTrade.objects.filter(
+        paid_at__gte=start, paid_at__lt=end, app_id=settings.ALIPAY_APP_ID
+    ).order_by("paid_at"):
         amount = f"{trade.total_amount:.2f}"
-        rows.append([
-            trade.trade_no, trade.out_trade_no, "交易", trade.subject, _fmt(trade.created_at), _fmt(trade.paid_at),
-            "", "", "", "", trade.buyer_id or trade.buyer_open_id, amount, amount, "0.00", "0.00", "0.00", "0.00",
-            "0.00", "", "0.00", "0.00", "", "0.00", "0.00", "",
-        ])
-    refunds = AlipayRefund.objects.select_related("trade").filter(
-        created_at__gte=start, created_at__lt=end, trade__app_id=settings.ALIPAY_APP_ID
-    ).order_by("created_at")
+        rows.append(
+            [
+                trade.trade_no,
+                trade.out_trade_no,
+                "交易",
+                trade.subject,
+                _fmt(trade.created_at),
+                _fmt(trade.paid_at),
+                "",
+                "",
+                "",
+                "",
+                trade.buyer_id or trade.buyer_open_id,
+                amount,
+                amount,
+                "0.00",
+                "0.00",
+                "0.00",
+                "0.00",
+                "0.00",
+                "",
+                "0.00",
+                "0.00",
+                "",
+                "0.00",
+                "0.00",
+                "",
+            ]
+        )
+    refunds = (
+        AlipayRefund.objects.select_related("trade")
+        .filter(created_at__gte=start, created_at__lt=end, trade__app_id=settings.ALIPAY_APP_ID)
+        .order_by("created_at")
+    )
     for refund in refunds:
         trade, amount = refund.trade, f"-{refund.refund_amount:.2f}"
-        rows.append([
-            trade.trade_no, trade.out_trade_no, "退款", trade.subject, _fmt(trade.created_at), _fmt(refund.created_at),
-            "", "", "", "", trade.buyer_id or trade.buyer_open_id, amount, amount, "0.00", "0.00", "0.00", "0.00",
-            "0.00", "", "0.00", "0.00", refund.out_request_no, "0.00", "0.00", refund.reason,
-        ])
+        rows.append(
+            [
+                trade.trade_no,
+                trade.out_trade_no,
+                "退款",
+                trade.subject,
+                _fmt(trade.created_at),
+                _fmt(refund.created_at),
+                "",
+                "",
+                "",
+                "",
+                trade.buyer_id or trade.buyer_open_id,
+                amount,
+                amount,
+                "0.00",
+                "0.00",
+                "0.00",
+                "0.00",
+                "0.00",
+                "",
+                "0.00",
+                "0.00",
+                refund.out_request_no,
+                "0.00",
+                "0.00",
+                refund.reason,
+            ]
+        )
     return rows
 
 
@@ -170,7 +243,9 @@ def bill_csv(day: date) -> str:
     out = io.StringIO()
     out.write("#支付宝业务明细查询\n")
     out.write(f"#账号：[{settings.ALIPAY_SELLER_ID}0156]\n")
-    out.write(f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day + timedelta(days=1):%Y年%m月%d日} 00:00:00]\n")
+    out.write(
+        f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day + timedelta(days=1):%Y年%m月%d日} 00:00:00]\n"
+    )
     out.write("#-----------------------------------------业务明细列表----------------------------------------\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(BILL_HEADER)
@@ -312,10 +387,16 @@ def overview() -> dict:
             f"{m.to_user_id} · {m.template_id} · {m.page} · {json.dumps(m.data, ensure_ascii=False)}"
             for m in AlipayMessage.objects.all()[:20]
         ],
-        "Users": [f"{u.user_id} · open_id {u.open_id} · phone {u.phone or '-'}" for u in AlipayUser.objects.order_by("-id")[:20]],
+        "Users": [
+            f"{u.user_id} · open_id {u.open_id} · phone {u.phone or '-'}"
+            for u in AlipayUser.objects.order_by("-id")[:20]
+        ],
         "Notifications": [
             f"{d.event_type} · {d.reference} · {d.state} · HTTP {d.status_code or '-'}"
             for d in Delivery.objects.filter(platform=PLATFORM)[:20]
         ],
-        "Active faults": [f"{mode}: {'until cleared' if n == faults.FOREVER else f'{n} left'}" for mode, n in faults.active_faults(PLATFORM).items()],
+        "Active faults": [
+            f"{mode}: {'until cleared' if n == faults.FOREVER else f'{n} left'}"
+            for mode, n in faults.active_faults(PLATFORM).items()
+        ],
     }

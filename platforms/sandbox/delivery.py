@@ -64,14 +64,26 @@ def notify(*, platform: str, event_type: str, url: str, reference: str, headers:
     fault = faults.take_fault(platform, ("duplicate_notification", "delayed_notification", "out_of_order"))
     state = Delivery.State.HELD if fault == "out_of_order" else Delivery.State.PENDING
     delivery = Delivery.objects.create(
-        platform=platform, event_type=event_type, url=url, reference=reference,
-        headers=headers, body=body, state=state,
+        platform=platform,
+        event_type=event_type,
+        url=url,
+        reference=reference,
+        headers=headers,
+        body=body,
+        state=state,
     )
     copies = [delivery]
     if fault == "duplicate_notification":
-        copies.append(Delivery.objects.create(
-            platform=platform, event_type=event_type, url=url, reference=reference, headers=headers, body=body,
-        ))
+        copies.append(
+            Delivery.objects.create(
+                platform=platform,
+                event_type=event_type,
+                url=url,
+                reference=reference,
+                headers=headers,
+                body=body,
+            )
+        )
     if fault == "out_of_order":
         return delivery
     # Whatever was held back goes after this one: the kit sees them out of order.

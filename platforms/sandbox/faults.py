@@ -56,7 +56,7 @@ def active_faults(platform: str | None = None) -> dict:
     if platform is None:
         return dict(_all())
     prefix = platform + ":"
-    return {k[len(prefix):]: v for k, v in _all().items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in _all().items() if k.startswith(prefix)}
 
 
 def take_fault(platform: str, modes=MODES) -> str | None:

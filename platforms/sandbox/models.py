@@ -143,6 +143,7 @@ class Delivery(models.Model):
     platform = models.CharField(max_length=16)
     event_type = models.CharField(max_length=40)
     url = models.CharField(max_length=255)
+
     class State(models.TextChoices):
         PENDING = "pending"  # due now (or after the delay of the "delayed" fault)
         HELD = "held"  # "out of order" fault: waits for the next notification to go first

@@ -65,8 +65,14 @@ def _parcel(com: str, num: str, **changes) -> dict:
     key = _key(com, num)
     parcel = cache.get(key)
     if parcel is None:
-        parcel = {"com": com, "num": num, "started_at": timezone.now().isoformat(), "pushed": 0,
-                  "callback_url": "", "salt": ""}
+        parcel = {
+            "com": com,
+            "num": num,
+            "started_at": timezone.now().isoformat(),
+            "pushed": 0,
+            "callback_url": "",
+            "salt": "",
+        }
         index = cache.get(INDEX_KEY) or []
         if key not in index:
             cache.set(INDEX_KEY, [*index, key][-500:], timeout=None)
@@ -108,8 +114,16 @@ def visible_events(parcel: dict, now: dt.datetime | None = None) -> list[dict]:
     for index, at in enumerate(_event_times(parcel, now, len(script))):
         code, name, template = script[index]
         text = template.format(origin=origin, hub=hub, transit=transit, station=station)
-        events.append({"time": format_time(at), "ftime": format_time(at), "context": text,
-                       "status": name, "statusCode": code, "areaName": places[min(index, len(places) - 1)]})
+        events.append(
+            {
+                "time": format_time(at),
+                "ftime": format_time(at),
+                "context": text,
+                "status": name,
+                "statusCode": code,
+                "areaName": places[min(index, len(places) - 1)],
+            }
+        )
     return events
 
 
@@ -118,9 +132,16 @@ def query_result(parcel: dict, now=None) -> dict:
     events = visible_events(parcel, now)
     if not events:
         return {"result": False, "returnCode": "500", "message": "查询无结果，请隔段时间再查"}
-    return {"message": "ok", "state": events[-1]["statusCode"], "status": "200", "condition": "F00",
-            "ischeck": "1" if events[-1]["statusCode"] == "3" else "0",
-            "com": parcel["com"], "nu": parcel["num"], "data": list(reversed(events))}
+    return {
+        "message": "ok",
+        "state": events[-1]["statusCode"],
+        "status": "200",
+        "condition": "F00",
+        "ischeck": "1" if events[-1]["statusCode"] == "3" else "0",
+        "com": parcel["com"],
+        "nu": parcel["num"],
+        "data": list(reversed(events)),
+    }
 
 
 def advance(*, com: str, num: str) -> dict:
@@ -149,11 +170,17 @@ def push(parcel: dict, *, session=None) -> bool:
     if not result.get("data"):
         return False
     final = result["state"] in ("3", "4", "6")
-    param = json.dumps({"status": "shutdown" if final else "polling", "billstatus": "got", "message": "",
-                        "lastResult": result}, ensure_ascii=False)
+    param = json.dumps(
+        {"status": "shutdown" if final else "polling", "billstatus": "got", "message": "", "lastResult": result},
+        ensure_ascii=False,
+    )
     try:
-        response = transport.send(session or _session(), "POST", parcel["callback_url"],
-                                  data={"param": param, "sign": md5_sign(param + parcel["salt"])})
+        response = transport.send(
+            session or _session(),
+            "POST",
+            parcel["callback_url"],
+            data={"param": param, "sign": md5_sign(param + parcel["salt"])},
+        )
         acknowledged = response.status_code == 200 and response.json().get("result") is True
     except (requests.RequestException, ValueError) as exc:
         logger.warning("sandbox tracking: push to %s failed: %s", parcel["callback_url"], exc)

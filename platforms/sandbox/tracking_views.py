@@ -50,8 +50,12 @@ def subscribe(request):
     if not param.get("company") or not param.get("number") or not parameters.get("callbackurl"):
         return JsonResponse({"result": False, "returnCode": "700", "message": "订阅参数不完整"})
     known = tracking.get_parcel(param["company"], param["number"])
-    tracking.subscribe(com=param["company"], num=param["number"], callback_url=parameters["callbackurl"],
-                       salt=parameters.get("salt", ""))
+    tracking.subscribe(
+        com=param["company"],
+        num=param["number"],
+        callback_url=parameters["callbackurl"],
+        salt=parameters.get("salt", ""),
+    )
     if known and known.get("callback_url"):
         return JsonResponse({"result": True, "returnCode": "501", "message": "重复订阅"})
     return JsonResponse({"result": True, "returnCode": "200", "message": "提交成功"})

@@ -41,8 +41,11 @@ def _user(openid: str = "", *, unionid: str = "", phone: str = "") -> WeChatUser
         openid=openid or "o" + secrets.token_urlsafe(20),
         defaults={"unionid": unionid, "phone": phone, "session_key": secrets.token_urlsafe(16)},
     )
-    changes = {name: value for name, value in (("unionid", unionid), ("phone", phone))
-               if value and getattr(user, name) != value}
+    changes = {
+        name: value
+        for name, value in (("unionid", unionid), ("phone", phone))
+        if value and getattr(user, name) != value
+    }
     if changes:
         for name, value in changes.items():
             setattr(user, name, value)
@@ -113,8 +116,9 @@ class WeChatPayCompleteView(SandboxView):
         trade = pay_trade(trade, success=data.validated_data["result"] == "success")
         if request.content_type != "application/json":  # a form of the /sandbox/ page
             return redirect("sandbox-index")  # the pay buttons of the /sandbox/ page
-        return Response({"out_trade_no": trade.out_trade_no, "trade_state": trade.state,
-                         "transaction_id": trade.transaction_id})
+        return Response(
+            {"out_trade_no": trade.out_trade_no, "trade_state": trade.state, "transaction_id": trade.transaction_id}
+        )
 
 
 class FaultIn(serializers.Serializer):

@@ -41,8 +41,17 @@ TOKEN_TTL_SECONDS = 7200
 DEFAULT_RISKY_WORDS = ("赌博", "代开发票", "risky-word")
 RISKY_IMAGE_MARKER = "risky"
 # Longest value of each subscribe-message field type, as WeChat enforces them.
-FIELD_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "number": 32, "letter": 32,
-                "symbol": 5, "car_number": 8, "phone_number": 17}
+FIELD_LIMITS = {
+    "thing": 20,
+    "character_string": 32,
+    "phrase": 5,
+    "name": 10,
+    "number": 32,
+    "letter": 32,
+    "symbol": 5,
+    "car_number": 8,
+    "phone_number": 17,
+}
 
 
 def _error(errcode: int, errmsg: str, status: int = 200) -> JsonResponse:
@@ -180,12 +189,14 @@ def getuserphonenumber(request, body):
     if isinstance(row, JsonResponse):
         return row
     phone = row.phone or row.user.phone
-    return _ok(phone_info={
-        "phoneNumber": f"+86{phone}",
-        "purePhoneNumber": phone,
-        "countryCode": "86",
-        "watermark": {"timestamp": int(time.time()), "appid": settings.WECHAT_APP_ID},
-    })
+    return _ok(
+        phone_info={
+            "phoneNumber": f"+86{phone}",
+            "purePhoneNumber": phone,
+            "countryCode": "86",
+            "watermark": {"timestamp": int(time.time()), "appid": settings.WECHAT_APP_ID},
+        }
+    )
 
 
 def risky_words() -> list[str]:
@@ -195,31 +206,56 @@ def risky_words() -> list[str]:
 @wechat_api()
 def msg_sec_check(request, body):
     content = body.get("content")
-    if body.get("version") != 2 or not isinstance(content, str) or not body.get("openid") or body.get("scene") not in (1, 2, 3, 4):
+    if (
+        body.get("version") != 2
+        or not isinstance(content, str)
+        or not body.get("openid")
+        or body.get("scene") not in (1, 2, 3, 4)
+    ):
         return _error(47001, "data format error: version 2 needs content, openid and scene 1-4")
     hit = next((word for word in risky_words() if word in content), None)
     suggest, label = ("risky", 20001) if hit else ("pass", 100)
     check = ContentCheck.objects.create(
-        kind=ContentCheck.Kind.TEXT, openid=body["openid"], content=content, suggest=suggest, label=label,
+        kind=ContentCheck.Kind.TEXT,
+        openid=body["openid"],
+        content=content,
+        suggest=suggest,
+        label=label,
         trace_id=secrets.token_hex(12),
     )
     return _ok(
         trace_id=check.trace_id,
         result={"suggest": suggest, "label": label},
-        detail=[{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label,
-                 **({"keyword": hit} if hit else {})}],
+        detail=[
+            {
+                "strategy": "content_model",
+                "errcode": 0,
+                "suggest": suggest,
+                "label": label,
+                **({"keyword": hit} if hit else {}),
+            }
+        ],
     )
 
 
 @wechat_api()
 def media_check_async(request, body):
     url = body.get("media_url")
-    if body.get("version") != 2 or not isinstance(url, str) or body.get("media_type") not in (1, 2) or not body.get("openid"):
+    if (
+        body.get("version") != 2
+        or not isinstance(url, str)
+        or body.get("media_type") not in (1, 2)
+        or not body.get("openid")
+    ):
         return _error(47001, "data format error: version 2 needs media_url, media_type, openid, scene")
     risky = RISKY_IMAGE_MARKER in url.lower()
     check = ContentCheck.objects.create(
-        kind=ContentCheck.Kind.IMAGE, openid=body["openid"], content=url,
-        suggest="risky" if risky else "pass", label=20002 if risky else 100, trace_id=secrets.token_hex(12),
+        kind=ContentCheck.Kind.IMAGE,
+        openid=body["openid"],
+        content=url,
+        suggest="risky" if risky else "pass",
+        label=20002 if risky else 100,
+        trace_id=secrets.token_hex(12),
     )
     # WeChat answers first and pushes the verdict later: push after this response.
     transaction.on_commit(lambda: push_media_check(check.pk))
@@ -238,12 +274,18 @@ def push_message(payload: dict) -> None:
     timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
     encrypted = crypto.encrypt_message(json.dumps(payload, ensure_ascii=False), nonce, timestamp)
     encrypt = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", encrypted).group(1)
-    query = f"signature={_signature(push_token, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}" \
-            f"&encrypt_type=aes&msg_signature={_signature(push_token, timestamp, nonce, encrypt)}"
+    query = (
+        f"signature={_signature(push_token, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
+        f"&encrypt_type=aes&msg_signature={_signature(push_token, timestamp, nonce, encrypt)}"
+    )
     body = json.dumps({"ToUserName": payload.get("ToUserName", ""), "Encrypt": encrypt})
     delivery.notify(
-        platform="wechat", event_type=payload.get("Event", ""), url=f"{settings.SITE_URL}/api/v1/notify/wechat/?{query}",
-        reference=payload.get("trace_id", ""), headers={"Content-Type": "application/json"}, body=body,
+        platform="wechat",
+        event_type=payload.get("Event", ""),
+        url=f"{settings.SITE_URL}/api/v1/notify/wechat/?{query}",
+        reference=payload.get("trace_id", ""),
+        headers={"Content-Type": "application/json"},
+        body=body,
     )
 
 
@@ -255,20 +297,24 @@ def _signature(*parts: str) -> str:
 
 def push_media_check(check_id: int) -> None:
     check = ContentCheck.objects.get(pk=check_id)
-    push_message({
-        "ToUserName": "gh_sandbox",
-        "FromUserName": check.openid,
-        "CreateTime": int(time.time()),
-        "MsgType": "event",
-        "Event": "wxa_media_check",
-        "appid": settings.WECHAT_APP_ID,
-        "trace_id": check.trace_id,
-        "version": 2,
-        "detail": [{"strategy": "content_model", "errcode": 0, "suggest": check.suggest, "label": check.label, "prob": 90}],
-        "errcode": 0,
-        "errmsg": "ok",
-        "result": {"suggest": check.suggest, "label": check.label},
-    })
+    push_message(
+        {
+            "ToUserName": "gh_sandbox",
+            "FromUserName": check.openid,
+            "CreateTime": int(time.time()),
+            "MsgType": "event",
+            "Event": "wxa_media_check",
+            "appid": settings.WECHAT_APP_ID,
+            "trace_id": check.trace_id,
+            "version": 2,
+            "detail": [
+                {"strategy": "content_model", "errcode": 0, "suggest": check.suggest, "label": check.label, "prob": 90}
+            ],
+            "errcode": 0,
+            "errmsg": "ok",
+            "result": {"suggest": check.suggest, "label": check.label},
+        }
+    )
     check.pushed_at = timezone.now()
     check.save(update_fields=["pushed_at"])
 
@@ -325,8 +371,10 @@ def subscribe_send(request, body):
         return _error(40037, "invalid template_id")
     if not isinstance(data, dict) or not all(isinstance(v, dict) and "value" in v for v in data.values()):
         return _error(47003, "argument invalid! data.value is empty")
-    too_long = next((key for key, v in data.items() if len(str(v["value"])) > FIELD_LIMITS.get(
-        key.rstrip("0123456789"), 10**6)), None)
+    too_long = next(
+        (key for key, v in data.items() if len(str(v["value"])) > FIELD_LIMITS.get(key.rstrip("0123456789"), 10**6)),
+        None,
+    )
     if too_long:
         return _error(47003, f"argument invalid! data.{too_long}.value is too long")
     if body.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
@@ -334,7 +382,10 @@ def subscribe_send(request, body):
     if not has_subscribe_grant(touser, template_id):
         return _error(43101, "user refuse to accept the msg")
     SubscribeMessage.objects.create(
-        touser=touser, template_id=template_id, page=body.get("page", ""), data=data,
+        touser=touser,
+        template_id=template_id,
+        page=body.get("page", ""),
+        data=data,
         miniprogram_state=body.get("miniprogram_state", "formal"),
     )
     return _ok(msgid=secrets.randbelow(10**12))

@@ -99,11 +99,15 @@ def _verify_authorization(request) -> str | None:
         return "serial_no is not the merchant certificate serial"
     if abs(int(fields.get("timestamp", "0")) - time.time()) > 300:
         return "timestamp is more than 5 minutes off"
-    path = request.get_full_path()[len(PREFIX):]
-    message = f"{request.method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{request.body.decode()}\n"
+    path = request.get_full_path()[len(PREFIX) :]
+    message = (
+        f"{request.method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{request.body.decode()}\n"
+    )
     public = serialization.load_pem_public_key(keys.merchant_public_key.encode())
     try:
-        public.verify(base64.b64decode(fields.get("signature", "")), message.encode(), padding.PKCS1v15(), hashes.SHA256())
+        public.verify(
+            base64.b64decode(fields.get("signature", "")), message.encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
     except (InvalidSignature, ValueError):
         return "signature does not verify"
     return None
@@ -138,18 +142,25 @@ def _trade_json(trade: PayTrade) -> dict:
         "mchid": trade.mchid,
         "out_trade_no": trade.out_trade_no,
         "trade_state": trade.state,
-        "trade_state_desc": {"SUCCESS": "支付成功", "NOTPAY": "未支付", "CLOSED": "已关闭",
-                             "REFUND": "转入退款", "PAYERROR": "支付失败"}[trade.state],
+        "trade_state_desc": {
+            "SUCCESS": "支付成功",
+            "NOTPAY": "未支付",
+            "CLOSED": "已关闭",
+            "REFUND": "转入退款",
+            "PAYERROR": "支付失败",
+        }[trade.state],
         "amount": {"total": trade.total, "currency": trade.currency},
         "payer": {"openid": trade.payer_openid},
     }
     if trade.transaction_id:
-        data.update({
-            "transaction_id": trade.transaction_id,
-            "trade_type": "JSAPI",
-            "bank_type": "OTHERS",
-            "success_time": trade.success_time.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-        })
+        data.update(
+            {
+                "transaction_id": trade.transaction_id,
+                "trade_type": "JSAPI",
+                "bank_type": "OTHERS",
+                "success_time": trade.success_time.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            }
+        )
         data["amount"].update({"payer_total": trade.total, "payer_currency": trade.currency})
     return data
 
@@ -163,8 +174,13 @@ def _refund_json(refund: PayRefund) -> dict:
         "channel": "ORIGINAL",
         "status": refund.status,
         "create_time": refund.created_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-        "amount": {"refund": refund.refund, "total": refund.trade.total, "currency": refund.trade.currency,
-                   "payer_refund": refund.refund, "payer_total": refund.trade.total},
+        "amount": {
+            "refund": refund.refund,
+            "total": refund.trade.total,
+            "currency": refund.trade.currency,
+            "payer_refund": refund.refund,
+            "payer_total": refund.trade.total,
+        },
     }
     if refund.success_time:
         data["success_time"] = refund.success_time.astimezone(SHANGHAI).isoformat(timespec="seconds")
@@ -200,9 +216,15 @@ def jsapi(request, body):
         return _answer({"prepay_id": existing.prepay_id})
     trade = PayTrade.objects.create(
         prepay_id="wx" + timezone.now().strftime("%d%H%M%S") + secrets.token_hex(12),
-        appid=body["appid"], mchid=body["mchid"], out_trade_no=body["out_trade_no"],
-        description=body["description"][:127], total=amount["total"], currency=amount.get("currency", "CNY"),
-        payer_openid=payer["openid"], notify_url=body["notify_url"], time_expire=body.get("time_expire", ""),
+        appid=body["appid"],
+        mchid=body["mchid"],
+        out_trade_no=body["out_trade_no"],
+        description=body["description"][:127],
+        total=amount["total"],
+        currency=amount.get("currency", "CNY"),
+        payer_openid=payer["openid"],
+        notify_url=body["notify_url"],
+        time_expire=body.get("time_expire", ""),
     )
     return _answer({"prepay_id": trade.prepay_id})
 
@@ -251,8 +273,11 @@ def refunds(request, body):
         return _error(403, "NOT_ENOUGH", "退款金额超过订单可退金额")
     with transaction.atomic():
         refund = PayRefund.objects.create(
-            trade=trade, out_refund_no=body["out_refund_no"], refund=amount["refund"],
-            refund_id="50" + secrets.token_hex(14)[:28], notify_url=body.get("notify_url", ""),
+            trade=trade,
+            out_refund_no=body["out_refund_no"],
+            refund=amount["refund"],
+            refund_id="50" + secrets.token_hex(14)[:28],
+            notify_url=body.get("notify_url", ""),
             reason=body.get("reason", "")[:80],
         )
         trade.state = PayTrade.State.REFUND
@@ -276,29 +301,64 @@ def certificates(request, body):
     keys = sandbox_keys()
     nonce, associated = secrets.token_hex(6), "certificate"
     cert = x509_dates(keys.platform_certificate)
-    return _answer({"data": [{
-        "serial_no": keys.platform_serial_no,
-        "effective_time": cert[0],
-        "expire_time": cert[1],
-        "encrypt_certificate": {
-            "algorithm": "AEAD_AES_256_GCM", "nonce": nonce, "associated_data": associated,
-            "ciphertext": aes_encrypt(keys.platform_certificate, nonce=nonce, associated_data=associated),
-        },
-    }]})
+    return _answer(
+        {
+            "data": [
+                {
+                    "serial_no": keys.platform_serial_no,
+                    "effective_time": cert[0],
+                    "expire_time": cert[1],
+                    "encrypt_certificate": {
+                        "algorithm": "AEAD_AES_256_GCM",
+                        "nonce": nonce,
+                        "associated_data": associated,
+                        "ciphertext": aes_encrypt(keys.platform_certificate, nonce=nonce, associated_data=associated),
+                    },
+                }
+            ]
+        }
+    )
 
 
 def x509_dates(pem: str) -> tuple[str, str]:
     from cryptography import x509
 
     cert = x509.load_pem_x509_certificate(pem.encode())
-    return (cert.not_valid_before_utc.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-            cert.not_valid_after_utc.astimezone(SHANGHAI).isoformat(timespec="seconds"))
+    return (
+        cert.not_valid_before_utc.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        cert.not_valid_after_utc.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+    )
 
 
-BILL_HEADER = ["交易时间", "公众账号ID", "商户号", "特约商户号", "设备号", "微信订单号", "商户订单号", "用户标识",
-               "交易类型", "交易状态", "付款银行", "货币种类", "应结订单总金额", "代金券金额", "微信退款单号",
-               "商户退款单号", "退款金额", "充值券退款金额", "退款类型", "退款状态", "商品名称", "商户数据包",
-               "手续费", "费率", "订单金额", "申请退款金额", "费率备注"]
+BILL_HEADER = [
+    "交易时间",
+    "公众账号ID",
+    "商户号",
+    "特约商户号",
+    "设备号",
+    "微信订单号",
+    "商户订单号",
+    "用户标识",
+    "交易类型",
+    "交易状态",
+    "付款银行",
+    "货币种类",
+    "应结订单总金额",
+    "代金券金额",
+    "微信退款单号",
+    "商户退款单号",
+    "退款金额",
+    "充值券退款金额",
+    "退款类型",
+    "退款状态",
+    "商品名称",
+    "商户数据包",
+    "手续费",
+    "费率",
+    "订单金额",
+    "申请退款金额",
+    "费率备注",
+]
 
 
 def _yuan(fen: int) -> str:
@@ -317,24 +377,92 @@ def trade_bill_csv(day: dt.date) -> str:
     for trade in paid.order_by("success_time"):
         count += 1
         total += trade.total
-        writer.writerow(["`" + v for v in [
-            trade.success_time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), trade.appid, trade.mchid, "0", "",
-            trade.transaction_id, trade.out_trade_no, trade.payer_openid, "JSAPI", "SUCCESS", "OTHERS", "CNY",
-            _yuan(trade.total), "0.00", "0", "0", "0.00", "0.00", "", "", trade.description, "", "0.00000",
-            "0.60%", _yuan(trade.total), "0.00", "",
-        ]])
+        writer.writerow(
+            [
+                "`" + v
+                for v in [
+                    trade.success_time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+                    trade.appid,
+                    trade.mchid,
+                    "0",
+                    "",
+                    trade.transaction_id,
+                    trade.out_trade_no,
+                    trade.payer_openid,
+                    "JSAPI",
+                    "SUCCESS",
+                    "OTHERS",
+                    "CNY",
+                    _yuan(trade.total),
+                    "0.00",
+                    "0",
+                    "0",
+                    "0.00",
+                    "0.00",
+                    "",
+                    "",
+                    trade.description,
+                    "",
+                    "0.00000",
+                    "0.60%",
+                    _yuan(trade.total),
+                    "0.00",
+                    "",
+                ]
+            ]
+        )
     for refund in PayRefund.objects.select_related("trade").filter(success_time__gte=start, success_time__lt=end):
         count += 1
         refunded += refund.refund
         trade = refund.trade
-        writer.writerow(["`" + v for v in [
-            refund.success_time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), trade.appid, trade.mchid, "0",
-            "", trade.transaction_id, trade.out_trade_no, trade.payer_openid, "JSAPI", "REFUND", "OTHERS", "CNY",
-            "0.00", "0.00", refund.refund_id, refund.out_refund_no, _yuan(refund.refund), "0.00", "ORIGINAL",
-            "SUCCESS", trade.description, "", "0.00000", "0.60%", "0.00", _yuan(refund.refund), "",
-        ]])
-    writer.writerow(["总交易单数", "应结订单总金额", "退款总金额", "充值券退款总金额", "手续费总金额", "订单总金额", "申请退款总金额"])
-    writer.writerow(["`" + v for v in [str(count), _yuan(total), _yuan(refunded), "0.00", "0.00000", _yuan(total), _yuan(refunded)]])
+        writer.writerow(
+            [
+                "`" + v
+                for v in [
+                    refund.success_time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+                    trade.appid,
+                    trade.mchid,
+                    "0",
+                    "",
+                    trade.transaction_id,
+                    trade.out_trade_no,
+                    trade.payer_openid,
+                    "JSAPI",
+                    "REFUND",
+                    "OTHERS",
+                    "CNY",
+                    "0.00",
+                    "0.00",
+                    refund.refund_id,
+                    refund.out_refund_no,
+                    _yuan(refund.refund),
+                    "0.00",
+                    "ORIGINAL",
+                    "SUCCESS",
+                    trade.description,
+                    "",
+                    "0.00000",
+                    "0.60%",
+                    "0.00",
+                    _yuan(refund.refund),
+                    "",
+                ]
+            ]
+        )
+    writer.writerow(
+        [
+            "总交易单数",
+            "应结订单总金额",
+            "退款总金额",
+            "充值券退款总金额",
+            "手续费总金额",
+            "订单总金额",
+            "申请退款总金额",
+        ]
+    )
+    writer.writerow(
+        ["`" + v for v in [str(count), _yuan(total), _yuan(refunded), "0.00", "0.00000", _yuan(total), _yuan(refunded)]]
+    )
     return out.getvalue()
 
 
@@ -348,11 +476,13 @@ def tradebill(request, body):
         return _error(400, "NO_STATEMENT_EXIST", "账单文件不存在（当日账单次日生成）")
     content = trade_bill_csv(day).encode("utf-8")
     token = base64.urlsafe_b64encode(f"{day.isoformat()}|{request.GET.get('tar_type', '')}".encode()).decode()
-    return _answer({
-        "download_url": f"{transport.BASE_URLS['wechatpay']}/v3/billdownload/file?token={token}",
-        "hash_type": "SHA1",
-        "hash_value": hashlib.sha1(content, usedforsecurity=False).hexdigest(),  # WeChat Pay states SHA1
-    })
+    return _answer(
+        {
+            "download_url": f"{transport.BASE_URLS['wechatpay']}/v3/billdownload/file?token={token}",
+            "hash_type": "SHA1",
+            "hash_value": hashlib.sha1(content, usedforsecurity=False).hexdigest(),  # WeChat Pay states SHA1
+        }
+    )
 
 
 @wechatpay_api
@@ -375,32 +505,41 @@ def aes_encrypt(plaintext: str, *, nonce: str, associated_data: str, key: str | 
     return base64.b64encode(sealed).decode()
 
 
-def notification_body(event_type: str, resource: dict, *, resource_type="encrypt-resource", key: str | None = None) -> str:
+def notification_body(
+    event_type: str, resource: dict, *, resource_type="encrypt-resource", key: str | None = None
+) -> str:
     """A notification body in WeChat Pay's envelope, the resource encrypted with the APIv3 key."""
     nonce = secrets.token_hex(6)
     associated = "transaction" if event_type.startswith("TRANSACTION") else "refund"
     summary = {"TRANSACTION.SUCCESS": "支付成功", "REFUND.SUCCESS": "退款成功"}.get(event_type, "通知")
-    return json.dumps({
-        "id": secrets.token_hex(16),
-        "create_time": timezone.now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
-        "resource_type": resource_type,
-        "event_type": event_type,
-        "summary": summary,
-        "resource": {
-            "original_type": associated,
-            "algorithm": "AEAD_AES_256_GCM",
-            "ciphertext": aes_encrypt(json.dumps(resource, ensure_ascii=False), nonce=nonce, associated_data=associated, key=key),
-            "associated_data": associated,
-            "nonce": nonce,
+    return json.dumps(
+        {
+            "id": secrets.token_hex(16),
+            "create_time": timezone.now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            "resource_type": resource_type,
+            "event_type": event_type,
+            "summary": summary,
+            "resource": {
+                "original_type": associated,
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": aes_encrypt(
+                    json.dumps(resource, ensure_ascii=False), nonce=nonce, associated_data=associated, key=key
+                ),
+                "associated_data": associated,
+                "nonce": nonce,
+            },
         },
-    }, ensure_ascii=False)
+        ensure_ascii=False,
+    )
 
 
 def _send_notification(event_type: str, resource: dict, *, url: str, reference: str) -> None:
     body = notification_body(event_type, resource)
     wrong = faults.take_fault("wechatpay", ("wrong_signature",)) is not None
     headers = {"Content-Type": "application/json", **signed_headers(body, wrong_key=wrong)}
-    delivery.notify(platform="wechatpay", event_type=event_type, url=url, reference=reference, headers=headers, body=body)
+    delivery.notify(
+        platform="wechatpay", event_type=event_type, url=url, reference=reference, headers=headers, body=body
+    )
 
 
 def pay_trade(trade: PayTrade, *, success: bool) -> PayTrade:
@@ -417,7 +556,9 @@ def pay_trade(trade: PayTrade, *, success: bool) -> PayTrade:
             trade.state = PayTrade.State.PAYERROR
         trade.save(update_fields=["state", "transaction_id", "success_time"])
     if success:
-        _send_notification("TRANSACTION.SUCCESS", _trade_json(trade), url=trade.notify_url, reference=trade.out_trade_no)
+        _send_notification(
+            "TRANSACTION.SUCCESS", _trade_json(trade), url=trade.notify_url, reference=trade.out_trade_no
+        )
     return trade
 
 
@@ -432,12 +573,20 @@ def complete_refund(refund_id: int) -> None:
     if refund.notify_url:
         trade = refund.trade
         resource = {
-            "mchid": trade.mchid, "out_trade_no": trade.out_trade_no, "transaction_id": trade.transaction_id,
-            "out_refund_no": refund.out_refund_no, "refund_id": refund.refund_id, "refund_status": "SUCCESS",
+            "mchid": trade.mchid,
+            "out_trade_no": trade.out_trade_no,
+            "transaction_id": trade.transaction_id,
+            "out_refund_no": refund.out_refund_no,
+            "refund_id": refund.refund_id,
+            "refund_status": "SUCCESS",
             "success_time": refund.success_time.astimezone(SHANGHAI).isoformat(timespec="seconds"),
             "user_received_account": "支付用户零钱",
-            "amount": {"total": trade.total, "refund": refund.refund, "payer_total": trade.total,
-                       "payer_refund": refund.refund},
+            "amount": {
+                "total": trade.total,
+                "refund": refund.refund,
+                "payer_total": trade.total,
+                "payer_refund": refund.refund,
+            },
         }
         _send_notification("REFUND.SUCCESS", resource, url=refund.notify_url, reference=refund.out_refund_no)
 

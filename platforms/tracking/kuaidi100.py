@@ -54,15 +54,38 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # digits; sub-states (resultv2=4) add digits to their main state, e.g. 1002 is "in transit:
 # trunk line", 203 "exception: refused".
 STATE_CODES = {
-    "0": IN_TRANSIT, "1": ACCEPTED, "2": EXCEPTION, "3": DELIVERED, "4": RETURNED,
-    "5": OUT_FOR_DELIVERY, "6": RETURNED, "7": IN_TRANSIT, "8": IN_TRANSIT,
-    "10": IN_TRANSIT, "11": IN_TRANSIT, "12": IN_TRANSIT, "13": EXCEPTION, "14": EXCEPTION,
-    "1001": IN_TRANSIT, "1002": IN_TRANSIT, "1003": IN_TRANSIT,
+    "0": IN_TRANSIT,
+    "1": ACCEPTED,
+    "2": EXCEPTION,
+    "3": DELIVERED,
+    "4": RETURNED,
+    "5": OUT_FOR_DELIVERY,
+    "6": RETURNED,
+    "7": IN_TRANSIT,
+    "8": IN_TRANSIT,
+    "10": IN_TRANSIT,
+    "11": IN_TRANSIT,
+    "12": IN_TRANSIT,
+    "13": EXCEPTION,
+    "14": EXCEPTION,
+    "1001": IN_TRANSIT,
+    "1002": IN_TRANSIT,
+    "1003": IN_TRANSIT,
 }
 STATE_NAMES = {
-    "揽收": ACCEPTED, "在途": IN_TRANSIT, "派件": OUT_FOR_DELIVERY, "签收": DELIVERED,
-    "退签": RETURNED, "退回": RETURNED, "疑难": EXCEPTION, "拒签": EXCEPTION, "转投": IN_TRANSIT,
-    "清关": IN_TRANSIT, "待清关": IN_TRANSIT, "清关中": IN_TRANSIT, "已清关": IN_TRANSIT,
+    "揽收": ACCEPTED,
+    "在途": IN_TRANSIT,
+    "派件": OUT_FOR_DELIVERY,
+    "签收": DELIVERED,
+    "退签": RETURNED,
+    "退回": RETURNED,
+    "疑难": EXCEPTION,
+    "拒签": EXCEPTION,
+    "转投": IN_TRANSIT,
+    "清关": IN_TRANSIT,
+    "待清关": IN_TRANSIT,
+    "清关中": IN_TRANSIT,
+    "已清关": IN_TRANSIT,
     "清关异常": EXCEPTION,
 }
 
@@ -153,8 +176,11 @@ class Kuaidi100(TrackingProvider):
         if answer.get("result") is True or code in ("200", "501"):  # 501: already subscribed
             return
         raise PlatformError(
-            f"kuaidi100 subscribe: {answer.get('message', '')}", code=code or "subscribe_failed",
-            retryable=code.startswith("5"), platform=self.name, raw=answer,
+            f"kuaidi100 subscribe: {answer.get('message', '')}",
+            code=code or "subscribe_failed",
+            retryable=code.startswith("5"),
+            platform=self.name,
+            raw=answer,
         )
 
     def poll(self, *, carrier_code, tracking_number, phone=""):
@@ -171,8 +197,11 @@ class Kuaidi100(TrackingProvider):
             if code == "500":  # "no result yet": the carrier has not scanned the parcel
                 return ParcelTimeline(carrier_code=carrier_code, tracking_number=tracking_number, status="", raw=answer)
             raise PlatformError(
-                f"kuaidi100 query: {answer.get('message', '')}", code=code or "query_failed",
-                retryable=code in ("501", "502"), platform=self.name, raw=answer,
+                f"kuaidi100 query: {answer.get('message', '')}",
+                code=code or "query_failed",
+                retryable=code in ("501", "502"),
+                platform=self.name,
+                raw=answer,
             )
         return timeline_from_result(answer, carrier_code=carrier_code, tracking_number=tracking_number)
 
@@ -182,7 +211,9 @@ class Kuaidi100(TrackingProvider):
         if not param or not sign:
             raise InvalidNotification("kuaidi100 push without param or sign", platform=self.name)
         if not hmac.compare_digest(md5_sign(param + self.salt), str(sign).upper()):
-            raise InvalidNotification("kuaidi100 push signature does not verify", code="bad_signature", platform=self.name)
+            raise InvalidNotification(
+                "kuaidi100 push signature does not verify", code="bad_signature", platform=self.name
+            )
         try:
             body = json.loads(param)
         except ValueError as exc:

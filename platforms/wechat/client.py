@@ -46,8 +46,9 @@ class KitWeChatClient(WeChatClient):
 
     def __init__(self, appid, secret):
         # auto_retry off: the adapter retries once after refreshing, wechatpy would loop.
-        super().__init__(appid, secret, session=DjangoCacheStorage(), timeout=transport.timeout_seconds(),
-                         auto_retry=False)
+        super().__init__(
+            appid, secret, session=DjangoCacheStorage(), timeout=transport.timeout_seconds(), auto_retry=False
+        )
         self._http = transport.platform_session("wechat")
 
     def fetch_access_token(self, force_refresh=False):
@@ -55,8 +56,12 @@ class KitWeChatClient(WeChatClient):
             "post",
             transport.BASE_URLS["wechat"] + "cgi-bin/stable_token",
             params={"access_token": ""},
-            data={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
-                  "force_refresh": force_refresh},
+            data={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+                "force_refresh": force_refresh,
+            },
         )
         expires_in = int(result.get("expires_in", 7200))
         self.session.set(self.access_token_key, result["access_token"], expires_in)

@@ -71,8 +71,17 @@ def platform_error(exc: Exception, action: str = "call") -> PlatformError:
 
 # WeChat refuses a whole subscribe message (47003) when one value is longer than its field
 # type allows, so values are cut to fit rather than lose the message.
-FIELD_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "number": 32, "letter": 32,
-                "symbol": 5, "car_number": 8, "phone_number": 17}
+FIELD_LIMITS = {
+    "thing": 20,
+    "character_string": 32,
+    "phrase": 5,
+    "name": 10,
+    "number": 32,
+    "letter": 32,
+    "symbol": 5,
+    "car_number": 8,
+    "phone_number": 17,
+}
 
 
 def fit_field(key: str, value) -> str:
@@ -121,14 +130,27 @@ class WeChatMiniProgram(MiniProgramPlatform):
     def login(self, code: str) -> LoginResult:
         if not code:
             raise InvalidCode("A login code is required.", code="invalid_code", platform="wechat")
-        result = self._call(lambda client: client.get(
-            "sns/jscode2session", api_base_url=BASE,
-            params={"appid": client.appid, "secret": client.secret, "js_code": code,
-                    "grant_type": "authorization_code", "access_token": ""},
-        ), needs_token=False, action="sns/jscode2session")
+        result = self._call(
+            lambda client: client.get(
+                "sns/jscode2session",
+                api_base_url=BASE,
+                params={
+                    "appid": client.appid,
+                    "secret": client.secret,
+                    "js_code": code,
+                    "grant_type": "authorization_code",
+                    "access_token": "",
+                },
+            ),
+            needs_token=False,
+            action="sns/jscode2session",
+        )
         return LoginResult(
-            platform="wechat", app_id=self.app_id, openid=result["openid"],
-            unionid=result.get("unionid", ""), session_key=result.get("session_key", ""),
+            platform="wechat",
+            app_id=self.app_id,
+            openid=result["openid"],
+            unionid=result.get("unionid", ""),
+            session_key=result.get("session_key", ""),
         )
 
     def phone_number(self, *, code: str = "", encrypted_response: str = "", openid: str = "") -> PhoneNumber:
@@ -141,51 +163,86 @@ class WeChatMiniProgram(MiniProgramPlatform):
         result = self._post("wxa/msg_sec_check", {"content": text, "version": 2, "scene": scene, "openid": openid})
         verdict = result.get("result") or {}
         return TextVerdict(
-            suggest=verdict.get("suggest", "review"), label=str(verdict.get("label", "")),
+            suggest=verdict.get("suggest", "review"),
+            label=str(verdict.get("label", "")),
             trace_id=result.get("trace_id", ""),
         )
 
     def check_image_async(self, media_url: str, *, openid: str, scene: int = 2) -> str:
-        result = self._post("wxa/media_check_async", {
-            "media_url": media_url, "media_type": 2, "version": 2, "scene": scene, "openid": openid,
-        })
+        result = self._post(
+            "wxa/media_check_async",
+            {
+                "media_url": media_url,
+                "media_type": 2,
+                "version": 2,
+                "scene": scene,
+                "openid": openid,
+            },
+        )
         return result["trace_id"]
 
     def user_risk_rank(self, openid: str, *, client_ip: str, scene: int = 1) -> int:
-        result = self._post("wxa/getuserriskrank", {
-            "appid": self.app_id, "openid": openid, "scene": scene, "client_ip": client_ip,
-        })
+        result = self._post(
+            "wxa/getuserriskrank",
+            {
+                "appid": self.app_id,
+                "openid": openid,
+                "scene": scene,
+                "client_ip": client_ip,
+            },
+        )
         return int(result["risk_rank"])
 
     def unlimited_code(self, *, scene: str, page: str, width: int = 430) -> bytes:
-        result = self._post("wxa/getwxacodeunlimit", {
-            "scene": scene, "page": page, "check_path": bool(page), "width": width,
-            "env_version": getattr(settings, "WECHAT_ENV_VERSION", "release"),
-        })
+        result = self._post(
+            "wxa/getwxacodeunlimit",
+            {
+                "scene": scene,
+                "page": page,
+                "check_path": bool(page),
+                "width": width,
+                "env_version": getattr(settings, "WECHAT_ENV_VERSION", "release"),
+            },
+        )
         if isinstance(result, dict):  # JSON without an errcode is not an image either
-            raise PlatformError("WeChat answered JSON instead of an image", code="not_an_image",
-                                platform="wechat", raw=result)
+            raise PlatformError(
+                "WeChat answered JSON instead of an image", code="not_an_image", platform="wechat", raw=result
+            )
         return result.content
 
     def url_link(self, *, path: str, query: str = "", expire_days: int = 30) -> str:
-        result = self._post("wxa/generate_urllink", {
-            "path": path, "query": query, "expire_type": 1, "expire_interval": expire_days,
-            "env_version": getattr(settings, "WECHAT_ENV_VERSION", "release"),
-        })
+        result = self._post(
+            "wxa/generate_urllink",
+            {
+                "path": path,
+                "query": query,
+                "expire_type": 1,
+                "expire_interval": expire_days,
+                "env_version": getattr(settings, "WECHAT_ENV_VERSION", "release"),
+            },
+        )
         return result["url_link"]
 
     def send_notice(self, *, openid: str, template_id: str, page: str, data: dict) -> None:
-        self._post("cgi-bin/message/subscribe/send", {
-            "touser": openid, "template_id": template_id, "page": page,
-            "data": {key: {"value": fit_field(key, value)} for key, value in data.items()},
-            "miniprogram_state": getattr(settings, "WECHAT_MINIPROGRAM_STATE", "formal"),
-            "lang": "zh_CN",
-        })
+        self._post(
+            "cgi-bin/message/subscribe/send",
+            {
+                "touser": openid,
+                "template_id": template_id,
+                "page": page,
+                "data": {key: {"value": fit_field(key, value)} for key, value in data.items()},
+                "miniprogram_state": getattr(settings, "WECHAT_MINIPROGRAM_STATE", "formal"),
+                "lang": "zh_CN",
+            },
+        )
 
     def upload_shipping(self, payload: dict) -> None:
         self._post("wxa/sec/order/upload_shipping_info", payload)
 
     def submit_pages(self, pages: list[dict]) -> None:
-        self._post("wxa/search/wxaapi_submitpages", {
-            "pages": [{"path": p["path"], "query": p.get("query", "")} for p in pages],
-        })
+        self._post(
+            "wxa/search/wxaapi_submitpages",
+            {
+                "pages": [{"path": p["path"], "query": p.get("query", "")} for p in pages],
+            },
+        )

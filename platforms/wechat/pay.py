@@ -54,8 +54,15 @@ from platforms.base import (
 
 MAX_CLOCK_SKEW_SECONDS = 300
 SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
-TRADE_STATES = {"SUCCESS": "paid", "NOTPAY": "not_paid", "USERPAYING": "not_paid", "PAYERROR": "not_paid",
-                "CLOSED": "closed", "REVOKED": "closed", "REFUND": "refunded"}
+TRADE_STATES = {
+    "SUCCESS": "paid",
+    "NOTPAY": "not_paid",
+    "USERPAYING": "not_paid",
+    "PAYERROR": "not_paid",
+    "CLOSED": "closed",
+    "REVOKED": "closed",
+    "REFUND": "refunded",
+}
 REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "ABNORMAL": "failed", "CLOSED": "failed"}
 ORDER_NOT_EXIST = "order_not_exist"  # WeChat Pay's 404 code for an out_trade_no it never saw, as _request lowers it
 _routing_lock = threading.Lock()
@@ -113,8 +120,11 @@ def _error(exc: Exception, action: str) -> PlatformError:
     if isinstance(exc, requests.RequestException):
         return transport.unavailable_from(exc, platform="wechatpay", action=action)
     if "verify the signature" in str(exc):
-        return PlatformError(f"WeChat Pay's answer to {action} is not signed by WeChat Pay",
-                             code="invalid_signature", platform="wechatpay")
+        return PlatformError(
+            f"WeChat Pay's answer to {action} is not signed by WeChat Pay",
+            code="invalid_signature",
+            platform="wechatpay",
+        )
     return PlatformError(f"WeChat Pay {action} failed: {exc}", platform="wechatpay")
 
 
@@ -163,8 +173,9 @@ class WeChatPay(PaymentProvider):
         code = body.get("code", f"http_{status}")
         message = f"WeChat Pay {action}: {body.get('message', status)}"
         if code in BUSY_CODES:
-            raise transport.platform_busy(platform="wechatpay", action=action,
-                                          detail=f"{body.get('message', '')} ({code})", raw=body)
+            raise transport.platform_busy(
+                platform="wechatpay", action=action, detail=f"{body.get('message', '')} ({code})", raw=body
+            )
         if transport.is_outage_status(status):
             raise transport.unavailable_status(status, platform="wechatpay", action=action, raw=body)
         if not_found_ok and status == 404:
@@ -173,14 +184,24 @@ class WeChatPay(PaymentProvider):
 
     # --- PaymentProvider -----------------------------------------------------------------------
     def prepay(self, *, out_trade_no, amount, description, payer_id, expires_at, notify_url) -> Prepay:
-        body = self._request("prepay", lambda: self._client.pay(
-            description=description[:127], out_trade_no=out_trade_no,
-            amount={"total": yuan_to_fen(amount), "currency": "CNY"}, payer={"openid": payer_id},
-            time_expire=_iso(expires_at), notify_url=notify_url, pay_type=WeChatPayType.MINIPROG,
-        ))
+        body = self._request(
+            "prepay",
+            lambda: self._client.pay(
+                description=description[:127],
+                out_trade_no=out_trade_no,
+                amount={"total": yuan_to_fen(amount), "currency": "CNY"},
+                payer={"openid": payer_id},
+                time_expire=_iso(expires_at),
+                notify_url=notify_url,
+                pay_type=WeChatPayType.MINIPROG,
+            ),
+        )
         return Prepay(
-            provider=self.name, out_trade_no=out_trade_no, reference=body["prepay_id"],
-            client_params=self.request_payment_params(body["prepay_id"]), expires_at=expires_at,
+            provider=self.name,
+            out_trade_no=out_trade_no,
+            reference=body["prepay_id"],
+            client_params=self.request_payment_params(body["prepay_id"]),
+            expires_at=expires_at,
         )
 
     def request_payment_params(self, prepay_id: str) -> dict:
@@ -198,12 +219,17 @@ class WeChatPay(PaymentProvider):
         amount = data.get("amount") or {}
         paid_at = dt.datetime.fromisoformat(data["success_time"]) if data.get("success_time") else None
         return TradeState(
-            provider=self.name, out_trade_no=data.get("out_trade_no", ""),
+            provider=self.name,
+            out_trade_no=data.get("out_trade_no", ""),
             state=TRADE_STATES.get(data.get("trade_state", ""), "unknown"),
             transaction_id=data.get("transaction_id", ""),
             amount=fen_to_yuan(amount["total"]) if "total" in amount else None,
-            currency=amount.get("currency", "CNY"), app_id=data.get("appid", ""), merchant_id=data.get("mchid", ""),
-            payer_id=(data.get("payer") or {}).get("openid", ""), paid_at=paid_at, raw=data,
+            currency=amount.get("currency", "CNY"),
+            app_id=data.get("appid", ""),
+            merchant_id=data.get("mchid", ""),
+            payer_id=(data.get("payer") or {}).get("openid", ""),
+            paid_at=paid_at,
+            raw=data,
         )
 
     def query(self, out_trade_no: str) -> TradeState:
@@ -226,18 +252,26 @@ class WeChatPay(PaymentProvider):
     def _refund_state(self, data: dict) -> RefundState:
         amount = data.get("amount") or {}
         return RefundState(
-            provider=self.name, out_trade_no=data.get("out_trade_no", ""), out_refund_no=data.get("out_refund_no", ""),
+            provider=self.name,
+            out_trade_no=data.get("out_trade_no", ""),
+            out_refund_no=data.get("out_refund_no", ""),
             state=REFUND_STATES.get(data.get("status") or data.get("refund_status", ""), "processing"),
             amount=fen_to_yuan(amount["refund"]) if "refund" in amount else None,
-            refund_id=data.get("refund_id", ""), raw=data,
+            refund_id=data.get("refund_id", ""),
+            raw=data,
         )
 
     def refund(self, *, out_trade_no, out_refund_no, amount, total, reason="", notify_url="") -> RefundState:
-        data = self._request("refund", lambda: self._client.refund(
-            out_refund_no=out_refund_no, out_trade_no=out_trade_no,
-            amount={"refund": yuan_to_fen(amount), "total": yuan_to_fen(total), "currency": "CNY"},
-            reason=reason[:80] or None, notify_url=notify_url or None,
-        ))
+        data = self._request(
+            "refund",
+            lambda: self._client.refund(
+                out_refund_no=out_refund_no,
+                out_trade_no=out_trade_no,
+                amount={"refund": yuan_to_fen(amount), "total": yuan_to_fen(total), "currency": "CNY"},
+                reason=reason[:80] or None,
+                notify_url=notify_url or None,
+            ),
+        )
         return self._refund_state(data)
 
     def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundState:
@@ -250,17 +284,24 @@ class WeChatPay(PaymentProvider):
         signature = headers.get("wechatpay-signature", "")
         timestamp = headers.get("wechatpay-timestamp", "")
         if not signature or not timestamp or not headers.get("wechatpay-nonce") or not headers.get("wechatpay-serial"):
-            raise InvalidNotification("Wechatpay-* signature headers are missing.", code="missing_signature",
-                                      platform="wechatpay")
+            raise InvalidNotification(
+                "Wechatpay-* signature headers are missing.", code="missing_signature", platform="wechatpay"
+            )
         if signature.startswith(SIGNTEST_PREFIX):
-            raise InvalidNotification("A WECHATPAY/SIGNTEST/ probe is never a real notification.",
-                                      code="signature_probe", platform="wechatpay")
+            raise InvalidNotification(
+                "A WECHATPAY/SIGNTEST/ probe is never a real notification.",
+                code="signature_probe",
+                platform="wechatpay",
+            )
         if not timestamp.isdigit() or abs(int(timestamp) - time.time()) > MAX_CLOCK_SKEW_SECONDS:
-            raise InvalidNotification("The notification's timestamp is more than 5 minutes off.",
-                                      code="stale_timestamp", platform="wechatpay")
+            raise InvalidNotification(
+                "The notification's timestamp is more than 5 minutes off.", code="stale_timestamp", platform="wechatpay"
+            )
         library_headers = {
-            "Wechatpay-Signature": signature, "Wechatpay-Timestamp": timestamp,
-            "Wechatpay-Nonce": headers["wechatpay-nonce"], "Wechatpay-Serial": headers["wechatpay-serial"],
+            "Wechatpay-Signature": signature,
+            "Wechatpay-Timestamp": timestamp,
+            "Wechatpay-Nonce": headers["wechatpay-nonce"],
+            "Wechatpay-Serial": headers["wechatpay-serial"],
             "Wechatpay-Signature-Type": headers.get("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048"),
         }
         try:
@@ -268,50 +309,70 @@ class WeChatPay(PaymentProvider):
         except requests.RequestException as exc:  # certificate mode fetches an unknown serial's certificate
             raise _error(exc, "certificate download") from exc
         except Exception as exc:
-            raise InvalidNotification(f"Signature cannot be checked: {exc}", code="invalid_signature",
-                                      platform="wechatpay") from exc
+            raise InvalidNotification(
+                f"Signature cannot be checked: {exc}", code="invalid_signature", platform="wechatpay"
+            ) from exc
         if not verified:
-            raise InvalidNotification("The notification's signature does not verify.", code="invalid_signature",
-                                      platform="wechatpay")
+            raise InvalidNotification(
+                "The notification's signature does not verify.", code="invalid_signature", platform="wechatpay"
+            )
         try:
             envelope = json.loads(text)
             resource = envelope["resource"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidNotification("The notification body is not WeChat Pay's envelope.", code="malformed",
-                                      platform="wechatpay") from exc
+            raise InvalidNotification(
+                "The notification body is not WeChat Pay's envelope.", code="malformed", platform="wechatpay"
+            ) from exc
         if resource.get("algorithm") != "AEAD_AES_256_GCM":
             raise InvalidNotification("Unsupported resource algorithm.", code="malformed", platform="wechatpay")
         from wechatpayv3.utils import aes_decrypt
 
         try:
-            plain = aes_decrypt(nonce=resource.get("nonce", ""), ciphertext=resource.get("ciphertext", ""),
-                                associated_data=resource.get("associated_data") or "",
-                                apiv3_key=self._creds["apiv3_key"])
+            plain = aes_decrypt(
+                nonce=resource.get("nonce", ""),
+                ciphertext=resource.get("ciphertext", ""),
+                associated_data=resource.get("associated_data") or "",
+                apiv3_key=self._creds["apiv3_key"],
+            )
         except (ValueError, TypeError):
             plain = None
         if not plain:
-            raise InvalidNotification("The resource does not decrypt with the APIv3 key.", code="decrypt_failed",
-                                      platform="wechatpay")
+            raise InvalidNotification(
+                "The resource does not decrypt with the APIv3 key.", code="decrypt_failed", platform="wechatpay"
+            )
         data = json.loads(plain)
         event_type = envelope.get("event_type", "")
         if data.get("mchid") != self.merchant_id:
-            raise InvalidNotification("The notification is for another merchant.", code="wrong_merchant",
-                                      platform="wechatpay", raw=data)
+            raise InvalidNotification(
+                "The notification is for another merchant.", code="wrong_merchant", platform="wechatpay", raw=data
+            )
         kind = "refund" if event_type.startswith("REFUND.") else "payment"
         if kind == "payment":
             if data.get("appid") != self.app_id:
-                raise InvalidNotification("The notification is for another app.", code="wrong_app",
-                                          platform="wechatpay", raw=data)
-            return PaymentNotification(provider=self.name, notification_id=envelope.get("id", ""), kind=kind,
-                                       trade=self._trade_state(data), raw={**envelope, "resource": data})
-        return PaymentNotification(provider=self.name, notification_id=envelope.get("id", ""), kind=kind,
-                                   refund=self._refund_state(data), raw={**envelope, "resource": data})
+                raise InvalidNotification(
+                    "The notification is for another app.", code="wrong_app", platform="wechatpay", raw=data
+                )
+            return PaymentNotification(
+                provider=self.name,
+                notification_id=envelope.get("id", ""),
+                kind=kind,
+                trade=self._trade_state(data),
+                raw={**envelope, "resource": data},
+            )
+        return PaymentNotification(
+            provider=self.name,
+            notification_id=envelope.get("id", ""),
+            kind=kind,
+            refund=self._refund_state(data),
+            raw={**envelope, "resource": data},
+        )
 
     def acknowledge(self, *, ok: bool, message: str = ""):
         if ok:
             return HttpResponse(status=204)
-        return JsonResponse({"code": "FAIL", "message": message or "failed"}, status=400,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"code": "FAIL", "message": message or "failed"}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
 
     def statement(self, day: dt.date) -> list[StatementLine]:
         """The trade bill of `day` (ready the next morning), payments and refunds."""
@@ -338,11 +399,26 @@ def parse_trade_bill(text: str, *, provider: str = "wechat") -> list[StatementLi
         value = {name: row[i].lstrip("`") for name, i in index.items() if i < len(row)}
         happened = dt.datetime.strptime(value["交易时间"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
         if value["交易状态"] == "REFUND":
-            lines.append(StatementLine(provider=provider, kind="refund", out_trade_no=value["商户订单号"],
-                                       transaction_id=value["微信订单号"], amount=Decimal(value["退款金额"]),
-                                       out_refund_no=value["商户退款单号"], happened_at=happened))
+            lines.append(
+                StatementLine(
+                    provider=provider,
+                    kind="refund",
+                    out_trade_no=value["商户订单号"],
+                    transaction_id=value["微信订单号"],
+                    amount=Decimal(value["退款金额"]),
+                    out_refund_no=value["商户退款单号"],
+                    happened_at=happened,
+                )
+            )
         else:
-            lines.append(StatementLine(provider=provider, kind="payment", out_trade_no=value["商户订单号"],
-                                       transaction_id=value["微信订单号"], amount=Decimal(value["应结订单总金额"]),
-                                       happened_at=happened))
+            lines.append(
+                StatementLine(
+                    provider=provider,
+                    kind="payment",
+                    out_trade_no=value["商户订单号"],
+                    transaction_id=value["微信订单号"],
+                    amount=Decimal(value["应结订单总金额"]),
+                    happened_at=happened,
+                )
+            )
     return lines

@@ -41,7 +41,9 @@ class BasketLinesView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=TAGS, summary="Add a SKU to the basket", request=AddLineSerializer,
+        tags=TAGS,
+        summary="Add a SKU to the basket",
+        request=AddLineSerializer,
         responses={201: BasketSerializer, **_LINE_ERRORS},
     )
     def post(self, request):
@@ -57,7 +59,9 @@ class BasketLineView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=TAGS, summary="Change a line's quantity", request=ChangeLineSerializer,
+        tags=TAGS,
+        summary="Change a line's quantity",
+        request=ChangeLineSerializer,
         responses={200: BasketSerializer, **_LINE_ERRORS},
     )
     def patch(self, request, line_id):
@@ -67,7 +71,9 @@ class BasketLineView(APIView):
         return _basket_response(basket)
 
     @extend_schema(
-        tags=TAGS, summary="Remove a line", request=None,
+        tags=TAGS,
+        summary="Remove a line",
+        request=None,
         responses={200: BasketSerializer, 404: OpenApiResponse(description="`basket_line_not_found`.")},
     )
     def delete(self, request, line_id):
@@ -78,7 +84,9 @@ class BasketVoucherView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=TAGS, summary="Use a voucher code", request=VoucherSerializer,
+        tags=TAGS,
+        summary="Use a voucher code",
+        request=VoucherSerializer,
         responses={
             200: BasketSerializer,
             400: OpenApiResponse(
@@ -93,7 +101,9 @@ class BasketVoucherView(APIView):
         return _basket_response(services.apply_voucher(member=request.user, code=data.validated_data["code"]))
 
     @extend_schema(
-        tags=TAGS, summary="Stop using a voucher (all vouchers without a code)", request=OptionalVoucherSerializer,
+        tags=TAGS,
+        summary="Stop using a voucher (all vouchers without a code)",
+        request=OptionalVoucherSerializer,
         parameters=[OpenApiParameter("code", str, required=False, description="The code to remove.")],
         responses={200: BasketSerializer, 404: OpenApiResponse(description="`voucher_not_in_basket`.")},
     )

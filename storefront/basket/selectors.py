@@ -71,7 +71,7 @@ def basket_for_member(member):
 
 def basket_summary(basket) -> dict:
     """The basket as the API shows it (see serializers.basket.BasketSerializer)."""
-    from storefront.orders.selectors import product_image_url
+    from storefront.catalog.serializers import product_image_url
 
     totals = basket_totals(basket)
     lines = []

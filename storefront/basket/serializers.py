@@ -30,8 +30,12 @@ class BasketSerializer(serializers.Serializer):
     lines = BasketLineSerializer(many=True)
     num_items = serializers.IntegerField()
     items = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Goods before discounts.")
-    discount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Total taken off by offers and vouchers.")
-    total = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Goods after discounts; never below zero.")
+    discount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Total taken off by offers and vouchers."
+    )
+    total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Goods after discounts; never below zero."
+    )
     discounts = DiscountSerializer(many=True)
     vouchers = serializers.ListField(child=serializers.CharField())
     currency = serializers.CharField()

@@ -15,15 +15,11 @@ from oscar.apps.basket.models import Basket, Line
 from oscar.apps.catalogue.models import Product
 from oscar.apps.offer.applicator import Applicator
 from oscar.apps.voucher.models import Voucher
-from rest_framework import status
 
 from config.errors import KitError, NotFound
+from storefront.basket.errors import VoucherError  # noqa: F401
 from storefront.catalog.strategy import get_strategy
 from storefront.orders.stock import OutOfStock
-
-
-class VoucherError(KitError):
-    status_code = status.HTTP_400_BAD_REQUEST
 
 
 def strategy_for(member):
@@ -44,12 +40,17 @@ def prepare(basket, member, *, apply_offers=True):
 
 
 def _lines_queryset(basket):
-    from storefront.orders.selectors import image_prefetches
+    from storefront.catalog.selectors import image_prefetches
 
     return (
         basket.lines.select_related(
-            "stockrecord", "product", "product__product_class", "product__parent", "product__parent__product_class",
-            "product__listing", "product__parent__listing",
+            "stockrecord",
+            "product",
+            "product__product_class",
+            "product__parent",
+            "product__parent__product_class",
+            "product__listing",
+            "product__parent__listing",
         )
         .prefetch_related("attributes", "product__stockrecords", *image_prefetches("product"))
         .order_by("pk")
@@ -114,7 +115,8 @@ def check_quantity(basket, product, quantity):
     if not permitted:
         available = info.availability.num_available if hasattr(info.availability, "num_available") else 0
         raise OutOfStock(
-            "Not enough stock for this item.", extra={"items": [{"sku": product.pk, "available": max(available or 0, 0)}]}
+            "Not enough stock for this item.",
+            extra={"items": [{"sku": product.pk, "available": max(available or 0, 0)}]},
         )
 
 
@@ -140,7 +142,9 @@ def add_line(*, member, sku_id, quantity):
 
 def _member_line(member, line_id):
     line = (
-        Line.objects.select_related("product", "product__parent", "product__product_class", "product__parent__product_class")
+        Line.objects.select_related(
+            "product", "product__parent", "product__product_class", "product__parent__product_class"
+        )
         .filter(pk=line_id, basket__owner=member, basket__status=Basket.OPEN)
         .first()
     )

@@ -70,7 +70,10 @@ class PublicCatalogView(APIView):
 
 
 IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="The ETag of an earlier answer: 304 when nothing changed since.",
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag sent in If-None-Match.")
@@ -78,7 +81,10 @@ NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag sent in 
 
 class CategoryTreeView(PublicCatalogView):
     @extend_schema(
-        operation_id="categories_tree", tags=["catalog"], auth=[], parameters=[IF_NONE_MATCH],
+        operation_id="categories_tree",
+        tags=["catalog"],
+        auth=[],
+        parameters=[IF_NONE_MATCH],
         responses={200: CategorySerializer(many=True), 304: NOT_MODIFIED},
         summary="The category tree",
     )
@@ -99,7 +105,9 @@ class BrowsePagination(PagePagination):
 
 class ProductListView(PublicCatalogView):
     @extend_schema(
-        operation_id="products_list", tags=["catalog"], auth=[],
+        operation_id="products_list",
+        tags=["catalog"],
+        auth=[],
         parameters=[ProductListQuerySerializer, IF_NONE_MATCH],
         responses={200: ProductPageSerializer, 304: NOT_MODIFIED},
         summary="Products: filter, search, sort, page",
@@ -132,7 +140,10 @@ class ProductListView(PublicCatalogView):
 
 class ProductDetailView(PublicCatalogView):
     @extend_schema(
-        operation_id="products_retrieve", tags=["catalog"], auth=[], parameters=[IF_NONE_MATCH],
+        operation_id="products_retrieve",
+        tags=["catalog"],
+        auth=[],
+        parameters=[IF_NONE_MATCH],
         responses={200: ProductDetailSerializer, 304: NOT_MODIFIED},
         summary="A product with its images, attributes and SKUs",
     )

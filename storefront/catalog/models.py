@@ -17,23 +17,37 @@ class ProductListing(models.Model):
     """One row per Oscar product (parent, child or standalone), created on product save."""
 
     product = models.OneToOneField(
-        "catalogue.Product", on_delete=models.CASCADE, primary_key=True, related_name="listing",
+        "catalogue.Product",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="listing",
         verbose_name=_("product"),
     )
     search_keywords = models.CharField(
-        _("search keywords"), max_length=500, blank=True,
+        _("search keywords"),
+        max_length=500,
+        blank=True,
         help_text=_("Extra words shoppers may search with, separated by spaces or commas, e.g. 明前 绿茶 送礼."),
     )
     sales_count = models.PositiveIntegerField(
-        _("units sold"), default=0, db_index=True,
+        _("units sold"),
+        default=0,
+        db_index=True,
         help_text=_("Used for best-selling ordering; counted from paid orders."),
     )
     purchase_limit = models.PositiveSmallIntegerField(
-        _("purchase limit per order"), null=True, blank=True, validators=[MinValueValidator(1)],
+        _("purchase limit per order"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("Most units of this SKU a shopper may buy at once; empty for no limit."),
     )
     original_price = models.DecimalField(
-        _("original price"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("original price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
         help_text=_("Crossed-out price shown when it is higher than the selling price."),
     )
@@ -70,7 +84,10 @@ class ProductImageThumbnails(models.Model):
     the original's name they were made from, so a replaced file gets new ones."""
 
     image = models.OneToOneField(
-        "catalogue.ProductImage", on_delete=models.CASCADE, primary_key=True, related_name="thumbnails",
+        "catalogue.ProductImage",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="thumbnails",
     )
     source = models.CharField(max_length=255)
     list_url = models.CharField(max_length=500)

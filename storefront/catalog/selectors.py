@@ -27,7 +27,6 @@ from oscar.core.loading import get_model
 
 from config.errors import NotFound
 from storefront.catalog.models import ProductListing
-from storefront.catalog.services import hidden_attribute_codes
 from storefront.catalog.strategy import get_strategy
 
 Product = get_model("catalogue", "Product")
@@ -225,9 +224,7 @@ def product_list(*, category=None, q="", min_price=None, max_price=None, in_stoc
     """The product list queryset, filtered and ordered; page it, then call `summarise`."""
     products = _annotated(_browsable().select_related("listing", "product_class"))
     if category is not None:
-        in_branch = ProductCategory.objects.filter(
-            product_id=OuterRef("pk"), category__path__startswith=category.path
-        )
+        in_branch = ProductCategory.objects.filter(product_id=OuterRef("pk"), category__path__startswith=category.path)
         products = products.filter(Exists(in_branch))
     terms = search_terms(q)
     if terms:
@@ -289,9 +286,7 @@ def _value_text(value) -> str:
 
 def _attribute_rows(values) -> list[dict]:
     return [
-        {"code": v.attribute.code, "name": v.attribute.name, "value": text}
-        for v in values
-        if (text := _value_text(v))
+        {"code": v.attribute.code, "name": v.attribute.name, "value": text} for v in values if (text := _value_text(v))
     ]
 
 
@@ -352,3 +347,18 @@ def product_detail(*, product_id: int, request=None) -> ProductDetail:
         sku_picker=sku_picker(summary.skus),
         images=product.ordered_images,
     )
+
+
+# --- product images, for lists of order and basket lines ------------------------------------
+def image_prefetches(products="lines__product"):
+    """Prefetches the images (with thumbnails) of the products and of their parents."""
+    images = ProductImage.objects.select_related("thumbnails").order_by("display_order", "id")
+    return [
+        Prefetch(f"{products}__images", queryset=images, to_attr="ordered_images"),
+        Prefetch(f"{products}__parent__images", queryset=images, to_attr="ordered_images"),
+    ]
+
+
+def hidden_attribute_codes() -> set[str]:
+    """Attributes kept off the shopper's pages and search: the original-price attribute."""
+    return {settings.CATALOG_ORIGINAL_PRICE_ATTRIBUTE}

@@ -28,14 +28,39 @@ def image_thumbnails(image):
     return thumbnails
 
 
+def product_image_url(product):
+    """The list-size thumbnail of a SKU, or of its product when the SKU has no image of its own."""
+    for candidate in (product, getattr(product, "parent", None)):
+        if candidate is None:
+            continue
+        images = getattr(candidate, "ordered_images", None)
+        if images is None:
+            images = list(candidate.images.select_related("thumbnails").order_by("display_order", "id")[:1])
+        if images:
+            thumbnails = image_thumbnails(images[0])
+            return absolute_url(thumbnails.list_url) if thumbnails else None
+    return None
+
+
 # --- input --------------------------------------------------------------------------------
 class ProductListQuerySerializer(serializers.Serializer):
-    category = serializers.IntegerField(required=False, min_value=1, help_text="A category id; its sub-categories are included.")
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Keywords (Chinese works): title, SKU attributes, search keywords.")
+    category = serializers.IntegerField(
+        required=False, min_value=1, help_text="A category id; its sub-categories are included."
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Keywords (Chinese works): title, SKU attributes, search keywords.",
+    )
     min_price = serializers.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0)
     max_price = serializers.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0)
-    in_stock = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="true: only products that can be bought now.")
-    ordering = serializers.ChoiceField(required=False, choices=list(ORDERINGS), help_text="Default: relevance when `q` is given, else newest first.")
+    in_stock = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true: only products that can be bought now."
+    )
+    ordering = serializers.ChoiceField(
+        required=False, choices=list(ORDERINGS), help_text="Default: relevance when `q` is given, else newest first."
+    )
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
 
@@ -114,7 +139,9 @@ class SkuSerializer(serializers.Serializer):
     currency = serializers.CharField()
     original_price = _money()
     stock_status = serializers.ChoiceField(choices=["in_stock", "low", "sold_out"])
-    available_quantity = serializers.IntegerField(help_text="Most a shopper may buy now: stock, capped by the purchase limit.")
+    available_quantity = serializers.IntegerField(
+        help_text="Most a shopper may buy now: stock, capped by the purchase limit."
+    )
 
 
 class SkuPickerValueSerializer(serializers.Serializer):

@@ -10,11 +10,12 @@ from decimal import InvalidOperation
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from oscar.core.loading import get_model
 
 from config.money import to_yuan
 from storefront.catalog.models import ProductImageThumbnails, ProductListing
+from storefront.catalog.selectors import hidden_attribute_codes
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +68,6 @@ def _attribute_texts(values) -> list[str]:
         if text:
             texts.append(str(text))
     return texts
-
-
-def hidden_attribute_codes() -> set[str]:
-    """Attributes kept off the shopper's pages and search: the original-price attribute."""
-    return {settings.CATALOG_ORIGINAL_PRICE_ATTRIBUTE}
 
 
 def sync_original_price(*, value, deleted: bool = False) -> None:
@@ -155,52 +151,6 @@ def record_sale(*, product_id: int, quantity: int) -> None:
             listing.sales_count = max(0, listing.sales_count + quantity)
             listing.save(update_fields=["sales_count"])
     bump_catalog_version()
-
-
-def record_order_sales(order) -> None:
-    """PAID_HOOKS entry (storefront.payments.services): a paid order's units count as sold.
-    Refunds are taken back by the nightly `recount_sales`."""
-    lines = order.lines.filter(product__isnull=False).values_list("product_id", "quantity")
-    for product_id, quantity in lines:
-        record_sale(product_id=product_id, quantity=quantity)
-
-
-# Order statuses whose lines count as sold (the shopper paid and did not get a refund).
-SOLD_STATUSES = ("paid", "partially_shipped", "shipped", "delivered", "completed")
-
-
-@transaction.atomic
-def recount_sales() -> int:
-    """Recomputes every sales counter from Oscar's order lines of paid orders; the periodic
-    safety net under `record_sale`. Returns the number of listings changed."""
-    Line = get_model("order", "Line")
-    sold = dict(
-        Line.objects.filter(order__status__in=SOLD_STATUSES, product__isnull=False)
-        .values_list("product_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("product_id", "total")
-    )
-    parents = dict(Product.objects.filter(pk__in=list(sold), parent__isnull=False).values_list("pk", "parent_id"))
-    totals: dict[int, int] = {}
-    for pk, quantity in sold.items():
-        totals[pk] = totals.get(pk, 0) + quantity
-        if pk in parents:
-            totals[parents[pk]] = totals.get(parents[pk], 0) + quantity
-    changed = 0
-    for listing in ProductListing.objects.select_for_update().order_by("pk"):
-        total = totals.pop(listing.pk, 0)
-        if listing.sales_count != total:
-            listing.sales_count = total
-            listing.save(update_fields=["sales_count"])
-            changed += 1
-    existing = set(Product.objects.filter(pk__in=list(totals)).values_list("pk", flat=True))
-    ProductListing.objects.bulk_create(
-        [ProductListing(product_id=pk, sales_count=total) for pk, total in totals.items() if pk in existing]
-    )
-    changed += len(existing)
-    if changed:
-        bump_catalog_version()
-    return changed
 
 
 # --- thumbnails ---------------------------------------------------------------------------

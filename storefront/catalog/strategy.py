@@ -44,7 +44,9 @@ class StorefrontStrategy(strategy.UseFirstStockRecord, strategy.StockRequired, O
 
 
 def get_strategy(request=None, user=None, **kwargs):
-    strategy_class = import_string(getattr(settings, "CATALOG_STRATEGY", "storefront.catalog.strategy.StorefrontStrategy"))
+    strategy_class = import_string(
+        getattr(settings, "CATALOG_STRATEGY", "storefront.catalog.strategy.StorefrontStrategy")
+    )
     instance = strategy_class(request)
     if user is not None:
         instance.user = user

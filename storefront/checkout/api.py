@@ -40,7 +40,9 @@ def _preview_body(result):
 
 class PreviewView(APIView):
     @extend_schema(
-        tags=TAGS, summary="Totals of the basket for a delivery choice", request=CheckoutInputSerializer,
+        tags=TAGS,
+        summary="Totals of the basket for a delivery choice",
+        request=CheckoutInputSerializer,
         responses={200: PreviewSerializer, **_ERRORS},
     )
     def post(self, request):
@@ -63,7 +65,10 @@ class PlaceOrderView(APIView):
         request=PlaceOrderInputSerializer,
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=True,
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=True,
                 description="1-64 characters chosen by the client per order attempt (a UUID).",
             )
         ],
@@ -80,7 +85,8 @@ class PlaceOrderView(APIView):
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > 64:
             raise KitError(
-                "Send an Idempotency-Key header (1-64 characters).", code="idempotency_key_required",
+                "Send an Idempotency-Key header (1-64 characters).",
+                code="idempotency_key_required",
                 fields={"Idempotency-Key": "Required, at most 64 characters."},
             )
         data = PlaceOrderInputSerializer(data=request.data)

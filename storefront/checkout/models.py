@@ -38,12 +38,18 @@ class ShippingRates(models.Model):
     standard_charge = models.DecimalField(_("standard delivery charge"), max_digits=8, decimal_places=2)
     express_charge = models.DecimalField(_("express delivery charge"), max_digits=8, decimal_places=2)
     free_threshold = models.DecimalField(
-        _("free standard delivery from"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("free standard delivery from"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Goods total after discounts; empty: standard delivery is never free."),
     )
     remote_surcharge = models.DecimalField(_("remote province surcharge"), max_digits=8, decimal_places=2)
     remote_provinces = models.CharField(
-        _("remote provinces"), max_length=500, blank=True,
+        _("remote provinces"),
+        max_length=500,
+        blank=True,
         help_text=_("Province name beginnings separated by commas, e.g. 新疆,西藏,青海,内蒙古."),
     )
     updated_at = models.DateTimeField(auto_now=True)

@@ -26,7 +26,10 @@ class CheckoutInputSerializer(serializers.Serializer):
 
 class PlaceOrderInputSerializer(CheckoutInputSerializer):
     expected_total = serializers.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
         help_text="The preview's total. When it differs from the total now, the answer is 409 price_changed.",
     )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

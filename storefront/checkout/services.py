@@ -28,21 +28,18 @@ from config.errors import Conflict, KitError, NotFound
 from config.money import to_yuan
 from storefront.basket.selectors import Totals, basket_totals, discounts_of
 from storefront.basket.services import find_open_basket, lock_open_basket
+from storefront.checkout.errors import PriceChanged  # noqa: F401
 from storefront.checkout.models import CheckoutRequest
 from storefront.checkout.shipping import PICKUP, Repository
+from storefront.orders import events as order_events
 from storefront.orders import stock
 from storefront.orders.models import OrderInfo
-from storefront.orders.services import PENDING_PAYMENT, record_event
+from storefront.orders.status import PENDING_PAYMENT, record_event
 from storefront.orders.stock import OutOfStock
 from storefront.stores.models import Store
 
 ORDER_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
 PREVIEW_TTL_SECONDS = 60 * 60
-
-
-class PriceChanged(Conflict):
-    code = "price_changed"
-    message = "Prices changed since the preview; please check the new total."
 
 
 @dataclass
@@ -65,8 +62,11 @@ class Quote:
 def resolve_delivery(*, member, basket, address_id=None, store_id=None, shipping_method=None) -> Delivery:
     """The member's address or a pickup store, and the shipping method chosen (or the first)."""
     if address_id and store_id:
-        raise KitError("Choose an address or a pickup store, not both.", code="invalid_input",
-                       fields={"store_id": "Give either address_id or store_id."})
+        raise KitError(
+            "Choose an address or a pickup store, not both.",
+            code="invalid_input",
+            fields={"store_id": "Give either address_id or store_id."},
+        )
     address = store = None
     if store_id:
         store = Store.objects.filter(pk=store_id, is_active=True).first()
@@ -79,8 +79,11 @@ def resolve_delivery(*, member, basket, address_id=None, store_id=None, shipping
         if address is None:
             raise NotFound("No such address.", code="address_not_found")
     else:
-        raise KitError("Choose a delivery address or a pickup store.", code="delivery_required",
-                       fields={"address_id": "Give address_id or store_id."})
+        raise KitError(
+            "Choose a delivery address or a pickup store.",
+            code="delivery_required",
+            fields={"address_id": "Give address_id or store_id."},
+        )
     methods = Repository().get_shipping_methods(basket, shipping_addr=address, store=store, user=member)
     if shipping_method:
         chosen = next((m for m in methods if m.code == shipping_method), None)
@@ -103,12 +106,18 @@ def check_lines_on_sale(basket):
     for line in basket.all_lines():
         product = line.product
         if not product.is_public or (product.parent_id and not product.parent.is_public):
-            raise KitError("An item in the basket is no longer on sale.", code="sku_unavailable",
-                           extra={"items": [{"sku": product.pk}]})
+            raise KitError(
+                "An item in the basket is no longer on sale.",
+                code="sku_unavailable",
+                extra={"items": [{"sku": product.pk}]},
+            )
         info = line.purchase_info
         if info.stockrecord is None or not info.price.exists:
-            raise KitError("An item in the basket is no longer on sale.", code="sku_unavailable",
-                           extra={"items": [{"sku": product.pk}]})
+            raise KitError(
+                "An item in the basket is no longer on sale.",
+                code="sku_unavailable",
+                extra={"items": [{"sku": product.pk}]},
+            )
         permitted, _reason = info.availability.is_purchase_permitted(line.quantity)
         if not permitted:
             short.append({"sku": product.pk, "available": max(getattr(info.availability, "num_available", 0) or 0, 0)})
@@ -124,8 +133,7 @@ def quote(*, member, basket, address_id=None, store_id=None, shipping_method=Non
         member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
     )
     options = [
-        {"code": m.code, "name": str(m.name), "charge": to_yuan(m.calculate(basket).incl_tax)}
-        for m in delivery.methods
+        {"code": m.code, "name": str(m.name), "charge": to_yuan(m.calculate(basket).incl_tax)} for m in delivery.methods
     ]
     shipping = to_yuan(delivery.method.calculate(basket).incl_tax)
     return Quote(basket=basket, delivery=delivery, totals=basket_totals(basket, shipping), shipping_methods=options)
@@ -143,9 +151,7 @@ def preview(*, member, address_id=None, store_id=None, shipping_method=None, pay
     result = quote(
         member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
     )
-    key = _preview_cache_key(
-        member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
-    )
+    key = _preview_cache_key(member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method)
     cache.set(key, str(result.totals.total), PREVIEW_TTL_SECONDS)
     return result
 
@@ -181,15 +187,20 @@ def _replay(member, key, fingerprint):
     if claim is None:
         return None
     if claim.fingerprint != fingerprint:
-        raise Conflict(
-            "This Idempotency-Key was already used for a different request.", code="idempotency_key_reused"
-        )
+        raise Conflict("This Idempotency-Key was already used for a different request.", code="idempotency_key_reused")
     return claim.order
 
 
 def place_order(
-    *, member, idempotency_key, payment_method, address_id=None, store_id=None, shipping_method=None,
-    expected_total=None, note="",
+    *,
+    member,
+    idempotency_key,
+    payment_method,
+    address_id=None,
+    store_id=None,
+    shipping_method=None,
+    expected_total=None,
+    note="",
 ):
     """Places the member's basket as an order. Returns (order, created).
 
@@ -197,8 +208,12 @@ def place_order(
     requests arrive at once: the claim row's unique index makes the later ones wait for the
     first and then read its order."""
     body = {
-        "payment_method": payment_method, "address_id": address_id, "store_id": store_id,
-        "shipping_method": shipping_method, "expected_total": expected_total, "note": note,
+        "payment_method": payment_method,
+        "address_id": address_id,
+        "store_id": store_id,
+        "shipping_method": shipping_method,
+        "expected_total": expected_total,
+        "note": note,
     }
     fingerprint = _fingerprint(body)
     order = _replay(member, idempotency_key, fingerprint)
@@ -228,7 +243,9 @@ def _place(*, member, payment_method, address_id, store_id, shipping_method, exp
     totals = result.totals
     if expected_total is None:
         expected_total = cache.get(
-            _preview_cache_key(member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method)
+            _preview_cache_key(
+                member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+            )
         )
     expected = expected_total
     if expected is not None and to_yuan(expected) != totals.total:
@@ -262,6 +279,7 @@ def _place(*, member, payment_method, address_id, store_id, shipping_method, exp
     )
     record_event(order, f"Placed: total {totals.total} {currency}, {delivery.method.code}", actor=member)
     basket.submit()
+    order_events.send_after_commit(order_events.order_placed, sender=type(order), order=order)
     return order
 
 
@@ -272,15 +290,21 @@ def _check_vouchers(basket, member):
             raise KitError("A voucher in the basket has expired.", code="voucher_expired", extra={"code": voucher.code})
         available, _message = voucher.is_available_to_user(user=member)
         if not available:
-            raise KitError("A voucher in the basket has already been used.", code="voucher_used",
-                           extra={"code": voucher.code})
+            raise KitError(
+                "A voucher in the basket has already been used.", code="voucher_used", extra={"code": voucher.code}
+            )
 
 
 def _china():
     country, _created = Country.objects.get_or_create(
         iso_3166_1_a2="CN",
-        defaults={"iso_3166_1_a3": "CHN", "iso_3166_1_numeric": "156", "name": "China", "printable_name": "中国",
-                  "is_shipping_country": True},
+        defaults={
+            "iso_3166_1_a3": "CHN",
+            "iso_3166_1_numeric": "156",
+            "name": "China",
+            "printable_name": "中国",
+            "is_shipping_country": True,
+        },
     )
     return country
 

@@ -59,22 +59,27 @@ def load_product_classes() -> tuple[dict, dict, dict]:
     """Product classes by slug, their attributes by (class slug, code), options by (group code, name)."""
     options, groups = {}, {}
     for group_code, (group_name, option_names) in data.OPTION_GROUPS.items():
-        group = groups[group_code] = upsert(AttributeOptionGroup, lookup={"code": group_code}, values={"name": group_name})
+        group = groups[group_code] = upsert(
+            AttributeOptionGroup, lookup={"code": group_code}, values={"name": group_name}
+        )
         for position, option_name in enumerate(option_names):
             options[(group_code, option_name)] = upsert(
-                AttributeOption, lookup={"code": f"{group_code}-{position}"},
+                AttributeOption,
+                lookup={"code": f"{group_code}-{position}"},
                 values={"group": group, "option": option_name},
             )
     classes, attributes = {}, {}
     for spec in data.PRODUCT_CLASSES:
         product_class = upsert(
-            ProductClass, lookup={"slug": spec.slug},
+            ProductClass,
+            lookup={"slug": spec.slug},
             values={"name": spec.name, "requires_shipping": spec.requires_shipping, "track_stock": True},
         )
         for code, name, kind, group_code in spec.attributes:
             group = groups[group_code] if group_code else None
             attributes[(spec.slug, code)] = upsert(
-                ProductAttribute, lookup={"product_class": product_class, "code": code},
+                ProductAttribute,
+                lookup={"product_class": product_class, "code": code},
                 values={"name": name, "type": kind, "option_group": group, "required": False},
             )
         classes[spec.slug] = product_class
@@ -89,21 +94,39 @@ def load_products(*, partner, categories, classes, attributes, options) -> None:
         product_class = classes[spec.product_class]
         attributes_of_class = {code: attr for (slug, code), attr in attributes.items() if slug == spec.product_class}
         structure = Product.PARENT if spec.skus else Product.STANDALONE
-        product = upsert(Product, lookup={"upc": spec.upc}, values={
-            "structure": structure, "title": spec.title, "slug": slugify(spec.title_en),
-            "description": spec.description, "product_class": product_class, "parent": None,
-            "is_public": True, "is_discountable": True,
-        })
+        product = upsert(
+            Product,
+            lookup={"upc": spec.upc},
+            values={
+                "structure": structure,
+                "title": spec.title,
+                "slug": slugify(spec.title_en),
+                "description": spec.description,
+                "product_class": product_class,
+                "parent": None,
+                "is_public": True,
+                "is_discountable": True,
+            },
+        )
         _set_attributes(product, attributes_of_class, options, spec.attributes)
         for category_code in spec.categories:
             ProductCategory.objects.get_or_create(product=product, category=categories[category_code])
         if spec.skus:
             for sku in spec.skus:
-                child = upsert(Product, lookup={"upc": f"{spec.upc}-{sku.code}"}, values={
-                    "structure": Product.CHILD, "parent": product, "product_class": None,
-                    "title": f"{spec.title} · {sku.label}", "slug": slugify(f"{spec.title_en} {sku.code}"),
-                    "description": "", "is_public": True, "is_discountable": True,
-                })
+                child = upsert(
+                    Product,
+                    lookup={"upc": f"{spec.upc}-{sku.code}"},
+                    values={
+                        "structure": Product.CHILD,
+                        "parent": product,
+                        "product_class": None,
+                        "title": f"{spec.title} · {sku.label}",
+                        "slug": slugify(f"{spec.title_en} {sku.code}"),
+                        "description": "",
+                        "is_public": True,
+                        "is_discountable": True,
+                    },
+                )
                 values = dict(sku.attributes)
                 if sku.original_price:
                     values["original_price"] = sku.original_price
@@ -129,10 +152,17 @@ def _set_attributes(product, attributes, options, values: dict[str, str]) -> Non
 def _stock(partner, product, price: str, num_in_stock: int, low_stock_threshold: int) -> None:
     # `make run` loads the demo at every start: stock levels are set once only, so orders
     # placed in the demo keep their allocations and sales.
-    upsert(StockRecord, lookup={"partner": partner, "partner_sku": product.upc}, values={
-        "product": product, "price_currency": CURRENCY, "price": Decimal(price),
-        "low_stock_threshold": low_stock_threshold,
-    }, initial={"num_in_stock": num_in_stock, "num_allocated": 0})
+    upsert(
+        StockRecord,
+        lookup={"partner": partner, "partner_sku": product.upc},
+        values={
+            "product": product,
+            "price_currency": CURRENCY,
+            "price": Decimal(price),
+            "low_stock_threshold": low_stock_threshold,
+        },
+        initial={"num_in_stock": num_in_stock, "num_allocated": 0},
+    )
 
 
 def _images(product, spec, kind: str, image_count: int) -> None:
@@ -141,9 +171,19 @@ def _images(product, spec, kind: str, image_count: int) -> None:
     for position in range(image_count):
         caption = labels[position] if position < len(labels) else ""
         name = f"demo/products/{spec.upc.lower()}-{position + 1}.jpg"
-        stored_image(name, lambda caption=caption, position=position: draw_product(
-            kind=kind, title=spec.title, title_en=spec.title_en, caption=caption,
-            color=spec.color, variant=position,
-        ))
-        upsert(ProductImage, lookup={"product": product, "display_order": position},
-               values={"original": name, "caption": caption or spec.title})
+        stored_image(
+            name,
+            lambda caption=caption, position=position: draw_product(
+                kind=kind,
+                title=spec.title,
+                title_en=spec.title_en,
+                caption=caption,
+                color=spec.color,
+                variant=position,
+            ),
+        )
+        upsert(
+            ProductImage,
+            lookup={"product": product, "display_order": position},
+            values={"original": name, "caption": caption or spec.title},
+        )

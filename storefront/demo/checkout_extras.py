@@ -30,8 +30,12 @@ def load_checkout_demo():
         ConditionalOffer,
         lookup={"name": "满199减20"},
         values={
-            "offer_type": ConditionalOffer.SITE, "condition": condition, "benefit": benefit,
-            "description": "订单满 199 元立减 20 元", "exclusive": False, "status": ConditionalOffer.OPEN,
+            "offer_type": ConditionalOffer.SITE,
+            "condition": condition,
+            "benefit": benefit,
+            "description": "订单满 199 元立减 20 元",
+            "exclusive": False,
+            "status": ConditionalOffer.OPEN,
         },
     )
     voucher_condition = upsert(
@@ -44,16 +48,22 @@ def load_checkout_demo():
         ConditionalOffer,
         lookup={"name": "QINGSHAN10 立减10元"},
         values={
-            "offer_type": ConditionalOffer.VOUCHER, "condition": voucher_condition, "benefit": voucher_benefit,
-            "exclusive": False, "status": ConditionalOffer.OPEN,
+            "offer_type": ConditionalOffer.VOUCHER,
+            "condition": voucher_condition,
+            "benefit": voucher_benefit,
+            "exclusive": False,
+            "status": ConditionalOffer.OPEN,
         },
     )
     voucher = Voucher.objects.filter(code=VOUCHER_CODE).first()
     if voucher is None:
         now = timezone.now()
         voucher = Voucher.objects.create(
-            name="新人券 10 元", code=VOUCHER_CODE, usage=Voucher.ONCE_PER_CUSTOMER,
-            start_datetime=now - timedelta(days=1), end_datetime=now + timedelta(days=365),
+            name="新人券 10 元",
+            code=VOUCHER_CODE,
+            usage=Voucher.ONCE_PER_CUSTOMER,
+            start_datetime=now - timedelta(days=1),
+            end_datetime=now + timedelta(days=365),
         )
     voucher.offers.add(offer)
     return f"checkout: offer 满199减20 and voucher {VOUCHER_CODE}"

@@ -126,8 +126,16 @@ def _jpeg(image: Image.Image) -> bytes:
 BACKGROUNDS = [(236, 243, 230), (246, 238, 224), (232, 238, 244), (244, 232, 230), (240, 240, 232)]
 
 
-def draw_product(*, kind: str, title: str, title_en: str, caption: str, color: tuple[int, int, int],
-                 variant: int = 0, size: int = 640) -> bytes:
+def draw_product(
+    *,
+    kind: str,
+    title: str,
+    title_en: str,
+    caption: str,
+    color: tuple[int, int, int],
+    variant: int = 0,
+    size: int = 640,
+) -> bytes:
     """A product picture: the object in `color` on a soft background, the name underneath."""
     background = BACKGROUNDS[(variant + sum(color)) % len(BACKGROUNDS)]
     image = Image.new("RGB", (size, size), background)
@@ -140,8 +148,19 @@ def draw_product(*, kind: str, title: str, title_en: str, caption: str, color: t
     if caption:
         caption_text = caption if cjk else caption.encode("ascii", "ignore").decode().strip()
         if caption_text:
-            _centered_text(draw, caption_text, cjk, size / 2, size * 0.86, size * 0.8, int(size * 0.045), _mix(INK, background, 0.3))
-    _centered_text(draw, BRAND_LINE, False, size / 2, size * 0.94, size * 0.8, int(size * 0.03), _mix(INK, background, 0.5))
+            _centered_text(
+                draw,
+                caption_text,
+                cjk,
+                size / 2,
+                size * 0.86,
+                size * 0.8,
+                int(size * 0.045),
+                _mix(INK, background, 0.3),
+            )
+    _centered_text(
+        draw, BRAND_LINE, False, size / 2, size * 0.94, size * 0.8, int(size * 0.03), _mix(INK, background, 0.5)
+    )
     return _jpeg(image)
 
 
@@ -169,31 +188,44 @@ def _cup(draw, box, color, variant):
     cx = (left + right) / 2
     iced = variant % 2 == 1
     cup_top = top + 70
-    draw.polygon(((left + 20, cup_top), (right - 20, cup_top), (right - 60, bottom), (left + 60, bottom)),
-                 fill=(255, 255, 255), outline=(200, 200, 200))
+    draw.polygon(
+        ((left + 20, cup_top), (right - 20, cup_top), (right - 60, bottom), (left + 60, bottom)),
+        fill=(255, 255, 255),
+        outline=(200, 200, 200),
+    )
     fill_top = cup_top + 30
-    draw.polygon(((left + 27, fill_top), (right - 27, fill_top), (right - 62, bottom - 6), (left + 62, bottom - 6)),
-                 fill=color)
+    draw.polygon(
+        ((left + 27, fill_top), (right - 27, fill_top), (right - 62, bottom - 6), (left + 62, bottom - 6)), fill=color
+    )
     if iced:
         for i in range(3):
             x = left + 70 + i * 55
-            draw.rounded_rectangle((x, fill_top + 20 + i * 18, x + 40, fill_top + 60 + i * 18), radius=6,
-                                   fill=_mix(color, (255, 255, 255), 0.6))
+            draw.rounded_rectangle(
+                (x, fill_top + 20 + i * 18, x + 40, fill_top + 60 + i * 18),
+                radius=6,
+                fill=_mix(color, (255, 255, 255), 0.6),
+            )
         draw.line((cx + 30, top - 10, cx + 5, bottom - 40), fill=(60, 120, 80), width=12)
     else:
         for i in (-1, 0, 1):
             x = cx + i * 40
             draw.arc((x - 15, top - 20, x + 15, top + 40), 90, 270, fill=(170, 170, 170), width=5)
-    draw.rounded_rectangle((left + 5, cup_top - 30, right - 5, cup_top + 4), radius=10, fill=(240, 240, 240),
-                           outline=(200, 200, 200))
-    draw.ellipse((cx - 38, fill_top + 90, cx + 38, fill_top + 166), fill=PAPER, outline=_mix(color, (0, 0, 0), 0.3), width=3)
+    draw.rounded_rectangle(
+        (left + 5, cup_top - 30, right - 5, cup_top + 4), radius=10, fill=(240, 240, 240), outline=(200, 200, 200)
+    )
+    draw.ellipse(
+        (cx - 38, fill_top + 90, cx + 38, fill_top + 166), fill=PAPER, outline=_mix(color, (0, 0, 0), 0.3), width=3
+    )
 
 
 def _bag(draw, box, color, variant):
     left, top, right, bottom = box
     dark = _mix(color, (0, 0, 0), 0.35)
-    draw.polygon(((left + 10, top + 30), (right - 10, top + 30), (right + 10, bottom), (left - 10, bottom)), fill=color,
-                 outline=dark)
+    draw.polygon(
+        ((left + 10, top + 30), (right - 10, top + 30), (right + 10, bottom), (left - 10, bottom)),
+        fill=color,
+        outline=dark,
+    )
     draw.rectangle((left + 10, top, right - 10, top + 34), fill=dark)
     cx = (left + right) / 2
     draw.ellipse((cx - 18, top + 60, cx + 18, top + 96), fill=PAPER, outline=dark, width=3)
@@ -206,11 +238,18 @@ def _bag(draw, box, color, variant):
 
 def _pastry(draw, box, color, variant):
     left, top, right, bottom = box
-    draw.ellipse((left - 30, bottom - 120, right + 30, bottom + 10), fill=(255, 255, 255), outline=(210, 210, 210), width=3)
+    draw.ellipse(
+        (left - 30, bottom - 120, right + 30, bottom + 10), fill=(255, 255, 255), outline=(210, 210, 210), width=3
+    )
     dark = _mix(color, (0, 0, 0), 0.25)
     for i, (dx, dy) in enumerate(((-90, -40), (0, -70), (90, -40), (-45, 10), (45, 10))):
         cx, cy = (left + right) / 2 + dx, bottom - 120 + dy
-        draw.ellipse((cx - 48, cy - 40, cx + 48, cy + 40), fill=color if i % 2 == 0 else _mix(color, PAPER, 0.3), outline=dark, width=3)
+        draw.ellipse(
+            (cx - 48, cy - 40, cx + 48, cy + 40),
+            fill=color if i % 2 == 0 else _mix(color, PAPER, 0.3),
+            outline=dark,
+            width=3,
+        )
         draw.arc((cx - 26, cy - 20, cx + 26, cy + 20), 200, 340, fill=dark, width=3)
 
 

@@ -32,8 +32,13 @@ def load_staff() -> dict[str, object]:
     users = {}
     for account in ACCOUNTS:
         user = User.objects.filter(username=account.username).first() or User(username=account.username)
-        fields = {"nickname": account.nickname, "is_staff": True, "is_superuser": account.is_superuser,
-                  "is_active": True, "email": f"{account.username}@qingshan.example"}
+        fields = {
+            "nickname": account.nickname,
+            "is_staff": True,
+            "is_superuser": account.is_superuser,
+            "is_active": True,
+            "email": f"{account.username}@qingshan.example",
+        }
         changed = user.pk is None or any(getattr(user, name) != value for name, value in fields.items())
         for name, value in fields.items():
             setattr(user, name, value)

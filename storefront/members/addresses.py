@@ -9,17 +9,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from config.errors import KitError, NotFound
+from config.errors import NotFound
+from storefront.members.errors import TooManyAddresses  # noqa: F401
 from storefront.members.models import Address
 
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail", "postcode")
-
-
-class TooManyAddresses(KitError):
-    code = "too_many_addresses"
-
-    def __init__(self):
-        super().__init__(f"A member can keep at most {settings.MEMBER_MAX_ADDRESSES} addresses.")
 
 
 def _lock_member(member) -> None:

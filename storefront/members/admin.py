@@ -96,7 +96,16 @@ class PhoneMaskingMixin:
         def phone(obj):
             return (obj.phone or "") if full else mask_phone(obj.phone)
 
-        return ("username", "nickname", phone, "platforms", "order_count_display", "is_active", *self.extra_list_display, "date_joined")
+        return (
+            "username",
+            "nickname",
+            phone,
+            "platforms",
+            "order_count_display",
+            "is_active",
+            *self.extra_list_display,
+            "date_joined",
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -114,7 +123,12 @@ class PhoneMaskingMixin:
         return fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(order_count=Count("orders", distinct=True)).prefetch_related("identities")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(order_count=Count("orders", distinct=True))
+            .prefetch_related("identities")
+        )
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):
@@ -176,7 +190,10 @@ class UserAdmin(PhoneMaskingMixin, DjangoUserAdmin):
     inlines = [IdentityInline, MemberSourceInline, AddressInline, ConsentInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Profile"), {"fields": ("nickname", "phone", "avatar", "birthday", "gender", "email", "first_name", "last_name")}),
+        (
+            _("Profile"),
+            {"fields": ("nickname", "phone", "avatar", "birthday", "gender", "email", "first_name", "last_name")},
+        ),
         (_("Orders"), {"fields": ("orders_link",)}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
@@ -200,7 +217,15 @@ class IdentityAdmin(admin.ModelAdmin):
 class MemberMergeAdmin(admin.ModelAdmin):
     list_display = ("created_at", "source_member_id", "target_member_id", "masked_phone", "initiated_by_id")
     search_fields = ("source_member_id", "target_member_id")
-    readonly_fields = ("source", "target", "source_member_id", "target_member_id", "initiated_by_id", "moved", "created_at")
+    readonly_fields = (
+        "source",
+        "target",
+        "source_member_id",
+        "target_member_id",
+        "initiated_by_id",
+        "moved",
+        "created_at",
+    )
     exclude = ("phone",)
 
     @admin.display(description=_("phone"))

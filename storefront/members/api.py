@@ -69,7 +69,12 @@ class PlatformLoginView(APIView):
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = services.login_with_platform(platform=self.platform, **data.validated_data)
-        body = {"token": outcome.token, "expires_at": outcome.expires_at, "is_new": outcome.is_new, "member": outcome.member}
+        body = {
+            "token": outcome.token,
+            "expires_at": outcome.expires_at,
+            "is_new": outcome.is_new,
+            "member": outcome.member,
+        }
         return Response(LoginOutputSerializer(body).data)
 
 
@@ -82,10 +87,15 @@ _LOGIN_ERRORS = {
 
 
 def _login_schema(operation_id, summary):
-    return extend_schema_view(post=extend_schema(
-        tags=AUTH_TAG, operation_id=operation_id, summary=summary,
-        request=LoginInputSerializer, responses={200: LoginOutputSerializer, **_LOGIN_ERRORS},
-    ))
+    return extend_schema_view(
+        post=extend_schema(
+            tags=AUTH_TAG,
+            operation_id=operation_id,
+            summary=summary,
+            request=LoginInputSerializer,
+            responses={200: LoginOutputSerializer, **_LOGIN_ERRORS},
+        )
+    )
 
 
 @_login_schema("auth_wechat", "Log in with the code of wx.login")
@@ -100,8 +110,10 @@ class AlipayLoginView(PlatformLoginView):
 
 class RefreshTokenView(APIView):
     @extend_schema(
-        tags=AUTH_TAG, summary="Swap the current token for a new one (the current one is revoked)",
-        request=None, responses={200: TokenSerializer},
+        tags=AUTH_TAG,
+        summary="Swap the current token for a new one (the current one is revoked)",
+        request=None,
+        responses={200: TokenSerializer},
     )
     def post(self, request):
         token, expires_at = services.refresh_token(member=request.user, current_token=request.auth)
@@ -124,7 +136,8 @@ class ProfileView(APIView):
         return _profile_response(request, request.user)
 
     @extend_schema(
-        tags=ME_TAG, summary="Change nickname (checked by the platform), birthday or gender",
+        tags=ME_TAG,
+        summary="Change nickname (checked by the platform), birthday or gender",
         request=ProfileUpdateSerializer,
         responses={
             200: ProfileSerializer,
@@ -144,7 +157,8 @@ class AvatarView(APIView):
     throttle_classes = [UploadThrottle]
 
     @extend_schema(
-        tags=ME_TAG, summary="Upload an avatar (multipart field `avatar`)",
+        tags=ME_TAG,
+        summary="Upload an avatar (multipart field `avatar`)",
         request={"multipart/form-data": AvatarInputSerializer},
         responses={
             200: ProfileSerializer,
@@ -162,8 +176,10 @@ class ConsentsView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=ME_TAG, summary="Accept the current privacy policy and/or set marketing consent",
-        request=ConsentInputSerializer, responses={200: ProfileSerializer},
+        tags=ME_TAG,
+        summary="Accept the current privacy policy and/or set marketing consent",
+        request=ConsentInputSerializer,
+        responses={200: ProfileSerializer},
     )
     def post(self, request):
         data = ConsentInputSerializer(data=request.data)
@@ -176,7 +192,8 @@ class PhoneView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=ME_TAG, summary="Bind the verified phone number (merges with the member who already has it)",
+        tags=ME_TAG,
+        summary="Bind the verified phone number (merges with the member who already has it)",
         description=(
             "WeChat sends `code` from the getPhoneNumber button, Alipay the encrypted `response` of "
             "my.getPhoneNumber. When the number belongs to another member, the two become one (the older "
@@ -218,7 +235,8 @@ class AddressListView(generics.ListCreateAPIView):
         return self.list(request)
 
     @extend_schema(
-        tags=ME_TAG, summary="Add an address (the first one becomes the default)",
+        tags=ME_TAG,
+        summary="Add an address (the first one becomes the default)",
         request=AddressSerializer,
         responses={201: AddressSerializer, 400: _error("`too_many_addresses` or `invalid_input`.")},
     )
@@ -240,8 +258,10 @@ class AddressDetailView(APIView):
         return Response(AddressSerializer(address).data)
 
     @extend_schema(
-        tags=ME_TAG, summary="Change an address; is_default true makes it the default",
-        request=AddressSerializer, responses={200: AddressSerializer},
+        tags=ME_TAG,
+        summary="Change an address; is_default true makes it the default",
+        request=AddressSerializer,
+        responses={200: AddressSerializer},
     )
     def patch(self, request, address_id):
         data = AddressSerializer(data=request.data, partial=True)
@@ -250,7 +270,8 @@ class AddressDetailView(APIView):
         return Response(AddressSerializer(address).data)
 
     @extend_schema(
-        tags=ME_TAG, summary="Delete an address (a deleted default passes to the most recent other one)",
+        tags=ME_TAG,
+        summary="Delete an address (a deleted default passes to the most recent other one)",
         responses={204: None},
     )
     def delete(self, request, address_id):
@@ -261,7 +282,8 @@ class AddressDetailView(APIView):
 # --- personal data -------------------------------------------------------------------------------
 class ExportView(APIView):
     @extend_schema(
-        tags=ME_TAG, summary="Everything the store holds about the member, as JSON",
+        tags=ME_TAG,
+        summary="Everything the store holds about the member, as JSON",
         description=(
             "Sections: profile, source, identities, addresses, consents, orders, merges, data_requests, plus "
             "the sections other parts of the store register (points, campaign entries, ...). Each export is logged."
@@ -276,7 +298,8 @@ class DeleteView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=ME_TAG, summary="Delete the member's personal data and close the account (irreversible)",
+        tags=ME_TAG,
+        summary="Delete the member's personal data and close the account (irreversible)",
         description=(
             "Erases identities, phone, addresses, consents and profile (avatar file included), blanks the "
             "personal fields of orders kept for accounting, revokes every token and closes the account."
@@ -290,7 +313,9 @@ class DeleteView(APIView):
     def post(self, request):
         data = DeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        members_privacy.erase_member(member=request.user, confirm=data.validated_data["confirm"], ip=_client_ip(request))
+        members_privacy.erase_member(
+            member=request.user, confirm=data.validated_data["confirm"], ip=_client_ip(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,19 +10,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from config.errors import KitError
+from storefront.members.errors import ImageTooLarge, InvalidImage  # noqa: F401
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-class InvalidImage(KitError):
-    code = "invalid_image"
-    message = "The file is not a JPEG, PNG or WebP image."
-
-
-class ImageTooLarge(KitError):
-    code = "image_too_large"
-    message = "The image is too large."
 
 
 def clean_avatar(upload) -> ContentFile:

@@ -70,7 +70,6 @@ class User(AbstractUser):
         return not self.is_staff
 
 
-
 class Platform(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
     ALIPAY = "alipay", _("Alipay")
@@ -136,9 +135,7 @@ class Consent(models.Model):
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(kind="privacy") | ~Q(version=""), name="privacy_consent_has_version"
-            ),
+            models.CheckConstraint(condition=~Q(kind="privacy") | ~Q(version=""), name="privacy_consent_has_version"),
         ]
 
     def __str__(self):
@@ -173,7 +170,9 @@ class PersonalDataRequest(models.Model):
         EXPORT = "export", _("Export")
         DELETE = "delete", _("Deletion")
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="data_requests")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="data_requests"
+    )
     member_id_snapshot = models.BigIntegerField(_("member id"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -199,7 +198,6 @@ class Member(User):
         verbose_name_plural = _("members")
 
 
-
 class Address(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_addresses")
     name = models.CharField(_("recipient"), max_length=64)
@@ -216,7 +214,9 @@ class Address(models.Model):
     class Meta:
         ordering = ["-is_default", "-updated_at"]
         constraints = [
-            models.UniqueConstraint(fields=["member"], condition=Q(is_default=True), name="one_default_address_per_member"),
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(is_default=True), name="one_default_address_per_member"
+            ),
         ]
         verbose_name = _("address")
         verbose_name_plural = _("addresses")

@@ -1,36 +1,38 @@
 """Personal data requests under PIPL: export everything we hold about a member, or erase it.
 
-Other apps register what they hold without this module importing them:
-- `EXPORT_HOOKS`: callables `(member) -> dict` whose keys become sections of the export;
-- `ERASE_HOOKS`: callables `(member)` run inside the erasure transaction.
+Other apps take part without this module importing them (storefront.members.events):
+receivers of `member_data_exported` return their sections of the export; receivers of
+`member_erased`, sent after the erasure commits, erase what their app holds.
 
 Erasure keeps Oscar orders for accounting but blanks their personal fields; the user row
 stays (inactive, anonymised) so that orders and ledgers keep a valid foreign key.
 """
 
 import logging
-from collections.abc import Callable
 
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from knox.models import get_token_model
 
-from config.errors import KitError
+from storefront.members import events
+from storefront.members.errors import DeletionNotConfirmed  # noqa: F401
 from storefront.members.models import Address, Consent, Identity, MemberSource, PersonalDataRequest, new_member_username
 from storefront.members.selectors import personal_data_of
 
 logger = logging.getLogger(__name__)
 
-EXPORT_HOOKS: list[Callable] = []
-"""Callables `(member) -> dict`; each returns its app's sections of the export."""
-
-ERASE_HOOKS: list[Callable] = []
-"""Callables `(member)`; each erases its app's personal data of the member."""
-
 ADDRESS_BLANKS = {
-    "title": "", "first_name": "", "last_name": "", "line1": "", "line2": "", "line3": "",
-    "line4": "", "state": "", "postcode": "", "search_text": "",
+    "title": "",
+    "first_name": "",
+    "last_name": "",
+    "line1": "",
+    "line2": "",
+    "line3": "",
+    "line4": "",
+    "state": "",
+    "postcode": "",
+    "search_text": "",
 }
 
 
@@ -50,18 +52,16 @@ OSCAR_PERSONAL_RECORDS = (
 )
 
 
-class DeletionNotConfirmed(KitError):
-    code = "confirmation_required"
-    message = "Send confirm: true to delete your data; this cannot be undone."
-
-
 def export_personal_data(*, member, ip: str | None = None) -> dict:
     data = personal_data_of(member)
-    for hook in EXPORT_HOOKS:
-        data.update(hook(member))
+    for _receiver, sections in events.member_data_exported.send(sender=type(member), member=member):
+        data.update(sections or {})
     data["exported_at"] = timezone.now().isoformat()
     PersonalDataRequest.objects.create(
-        member=member, member_id_snapshot=member.pk, kind=PersonalDataRequest.Kind.EXPORT, ip=ip,
+        member=member,
+        member_id_snapshot=member.pk,
+        kind=PersonalDataRequest.Kind.EXPORT,
+        ip=ip,
         details={"sections": sorted(data)},
     )
     logger.info("personal data exported for member %s", member.pk)
@@ -96,8 +96,7 @@ def erase_member(*, member, confirm: bool, ip: str | None = None) -> None:
     )
     apps.get_model("order", "BillingAddress").objects.filter(order__user=member).update(**ADDRESS_BLANKS)
     orders.update(guest_email="")
-    for hook in ERASE_HOOKS:
-        hook(member)
+    events.send_after_commit(events.member_erased, sender=User, member_id=member.pk)
     if member.avatar:
         avatar_name = member.avatar.name
         storage = member.avatar.storage
@@ -113,6 +112,10 @@ def erase_member(*, member, confirm: bool, ip: str | None = None) -> None:
     member.set_unusable_password()
     member.save()
     PersonalDataRequest.objects.create(
-        member=member, member_id_snapshot=member.pk, kind=PersonalDataRequest.Kind.DELETE, ip=ip, details=counts,
+        member=member,
+        member_id_snapshot=member.pk,
+        kind=PersonalDataRequest.Kind.DELETE,
+        ip=ip,
+        details=counts,
     )
     logger.info("personal data of member %s erased: %s", member.pk, counts)

@@ -64,11 +64,7 @@ def personal_data_of(member) -> dict:
     """Everything the storefront holds about the member, as plain JSON-ready data."""
     Order = apps.get_model("order", "Order")
     source = MemberSource.objects.filter(member=member).first()
-    orders = (
-        Order.objects.filter(user=member)
-        .select_related("shipping_address")
-        .order_by("-date_placed")
-    )
+    orders = Order.objects.filter(user=member).select_related("shipping_address").order_by("-date_placed")
     return {
         "profile": {
             "id": member.pk,
@@ -82,7 +78,12 @@ def personal_data_of(member) -> dict:
             "last_login": _iso(member.last_login),
         },
         "source": (
-            {"platform": source.platform, "scene": source.scene, "ref": source.ref, "created_at": _iso(source.created_at)}
+            {
+                "platform": source.platform,
+                "scene": source.scene,
+                "ref": source.ref,
+                "created_at": _iso(source.created_at),
+            }
             if source
             else None
         ),
@@ -112,7 +113,12 @@ def personal_data_of(member) -> dict:
             for address in addresses_of(member)
         ],
         "consents": [
-            {"kind": consent.kind, "version": consent.version, "granted": consent.granted, "created_at": _iso(consent.created_at)}
+            {
+                "kind": consent.kind,
+                "version": consent.version,
+                "granted": consent.granted,
+                "created_at": _iso(consent.created_at),
+            }
             for consent in Consent.objects.filter(member=member).order_by("created_at", "id")
         ],
         "orders": [
@@ -145,7 +151,9 @@ def personal_data_of(member) -> dict:
         ],
         "wish_lists": [
             {"name": wish_list.name, "products": [line.title for line in wish_list.lines.all()]}
-            for wish_list in apps.get_model("wishlists", "WishList").objects.filter(owner=member).prefetch_related("lines")
+            for wish_list in apps.get_model("wishlists", "WishList")
+            .objects.filter(owner=member)
+            .prefetch_related("lines")
         ],
         "product_alerts": [
             {"product_id": alert.product_id, "status": alert.status, "created_at": _iso(alert.date_created)}

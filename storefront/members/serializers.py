@@ -21,11 +21,17 @@ POSTCODE_RE = re.compile(r"^\d{6}$")
 class LoginInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=256, help_text="The code from wx.login / my.getAuthCode (one-time).")
     scene = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, default="",
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="The mini program's launch scene or the scene value of a mini program code.",
     )
     ref = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="",
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="A referral or campaign value recorded for new members (attribution).",
     )
 
@@ -119,7 +125,9 @@ class ConsentInputSerializer(serializers.Serializer):
 
     def validate_privacy_version(self, value):
         if value != settings.PRIVACY_POLICY_VERSION:
-            raise serializers.ValidationError(f"Only the current version {settings.PRIVACY_POLICY_VERSION} can be accepted.")
+            raise serializers.ValidationError(
+                f"Only the current version {settings.PRIVACY_POLICY_VERSION} can be accepted."
+            )
         return value
 
     def validate(self, attrs):
@@ -176,7 +184,9 @@ class AddressSerializer(serializers.ModelSerializer):
     def validate_phone(self, value):
         value = value.strip().replace(" ", "")
         if not (MOBILE_RE.match(value) or LANDLINE_RE.match(value)):
-            raise serializers.ValidationError("Enter a mainland mobile number (11 digits) or a landline with area code.")
+            raise serializers.ValidationError(
+                "Enter a mainland mobile number (11 digits) or a landline with area code."
+            )
         return value
 
     def validate_postcode(self, value):

@@ -8,17 +8,15 @@ member, the two become one (`merge_members`): the OLDER member (earlier `date_jo
 then lower id) survives, because its id is what older orders, points and campaign entries
 already point at; everything of the newer one moves over inside one transaction.
 
-Other apps plug in without this module importing them:
-- `MERGE_HOOKS`: callables `(source, target)` run inside the merge transaction, to move
-  their own rows (points, campaign entries) from the absorbed member to the survivor;
-- `EXPORT_HOOKS` and `ERASE_HOOKS` (see `members_privacy`).
+Other apps hear of a merge through `storefront.members.events.member_merged`, sent after
+the merge commits, and move their own rows (points, campaign entries, notice grants) from the
+absorbed member to the survivor.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,41 +28,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import get_token_model
 
-from config.errors import Conflict, KitError, PlatformUnavailable
+from config.errors import KitError, PlatformUnavailable
 from platforms import base as platforms
+from storefront.members import events
+from storefront.members.errors import AccountClosed, ContentRisky, InvalidLoginCode, InvalidPhoneCode, PhoneInUse  # noqa: F401
 from storefront.members.models import Address, Consent, Identity, MemberMerge, MemberSource
 
 logger = logging.getLogger(__name__)
 
-MERGE_HOOKS: list[Callable] = []
-"""Callables `(source, target)`; each moves its app's rows from `source` (absorbed) to `target`."""
-
-
 # --- errors --------------------------------------------------------------------------------
-class InvalidLoginCode(KitError):
-    code = "invalid_login_code"
-    message = "The login code is invalid, expired or already used; call wx.login / my.getAuthCode again."
-
-
-class InvalidPhoneCode(KitError):
-    code = "invalid_phone_code"
-    message = "The phone number code is invalid, expired or already used."
-
-
-class ContentRisky(KitError):
-    code = "content_risky"
-    message = "This text did not pass the platform's content check."
-
-
-class AccountClosed(KitError):
-    status_code = 403
-    code = "account_closed"
-    message = "This account is closed."
-
-
-class PhoneInUse(Conflict):
-    code = "phone_in_use"
-    message = "This phone number belongs to a staff account and cannot be bound."
 
 
 def _call_platform(call, *, invalid_code_error: type[KitError] | None = None):
@@ -145,12 +117,14 @@ def find_or_create_member(*, result: platforms.LoginResult, scene: str = "", ref
                 is_new = member is None
                 if is_new:
                     member = get_user_model().objects.create_member(last_login=now)
-                    MemberSource.objects.create(
-                        member=member, platform=result.platform, scene=scene[:32], ref=ref[:64]
-                    )
+                    MemberSource.objects.create(member=member, platform=result.platform, scene=scene[:32], ref=ref[:64])
                 Identity.objects.create(
-                    member=member, platform=result.platform, app_id=result.app_id, openid=result.openid,
-                    unionid=result.unionid, last_login_at=now,
+                    member=member,
+                    platform=result.platform,
+                    app_id=result.app_id,
+                    openid=result.openid,
+                    unionid=result.unionid,
+                    last_login_at=now,
                 )
                 return member, is_new
         except IntegrityError:
@@ -291,8 +265,7 @@ def merge_members(*, source, target, phone: str, initiated_by) -> MemberMerge:
                 setattr(target, field, getattr(source, field))
         if target.gender == User.Gender.UNKNOWN:
             target.gender = source.gender
-        for hook in MERGE_HOOKS:
-            hook(source, target)
+        events.send_after_commit(events.member_merged, sender=User, source_id=source.pk, target_id=target.pk)
         moved["tokens_revoked"] = get_token_model().objects.filter(user=source).delete()[0]
         source.phone = None
         source.is_active = False
@@ -300,8 +273,13 @@ def merge_members(*, source, target, phone: str, initiated_by) -> MemberMerge:
         target.phone = phone
         target.save(update_fields=["phone", "nickname", "avatar", "birthday", "gender"])
         audit = MemberMerge.objects.create(
-            source=source, target=target, source_member_id=source.pk, target_member_id=target.pk,
-            phone=phone, initiated_by_id=initiated_by.pk, moved=moved,
+            source=source,
+            target=target,
+            source_member_id=source.pk,
+            target_member_id=target.pk,
+            phone=phone,
+            initiated_by_id=initiated_by.pk,
+            moved=moved,
         )
     logger.info("merged member %s into %s: %s", source.pk, target.pk, moved)
     return audit

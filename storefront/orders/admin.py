@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Line
 
 from config.errors import KitError
-from storefront.checkout.models import ShippingRates
-from storefront.orders import services
+from storefront.orders import after_sales, services
 from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest, OperationsOrder
+from storefront.orders.status import PAID, PENDING_PAYMENT
+from storefront.payments import refunds, unpaid
 from storefront.payments.admin import OrderPaymentInline, OrderRefundInline
 
 
@@ -41,7 +42,7 @@ class OverdueToShipFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             cutoff = timezone.now() - timedelta(hours=_ship_within_hours())
-            return queryset.filter(status=services.PAID, info__fulfilment="delivery", info__paid_at__lt=cutoff)
+            return queryset.filter(status=PAID, info__fulfilment="delivery", info__paid_at__lt=cutoff)
         return queryset
 
 
@@ -50,7 +51,15 @@ class OrderLineInline(admin.TabularInline):
     fk_name = "order"
     extra = 0
     can_delete = False
-    fields = ("title", "product", "partner_sku", "quantity", "unit_price_incl_tax", "line_price_incl_tax", "num_allocated")
+    fields = (
+        "title",
+        "product",
+        "partner_sku",
+        "quantity",
+        "unit_price_incl_tax",
+        "line_price_incl_tax",
+        "num_allocated",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -87,11 +96,23 @@ class PickupForm(forms.Form):
 class OrderAdmin(admin.ModelAdmin):
     change_list_template = "admin/storefront/operationsorder/change_list.html"
     list_display = (
-        "number", "member", "status", "total_incl_tax", "payment_method", "fulfilment", "pickup_store",
-        "date_placed", "pay_before",
+        "number",
+        "member",
+        "status",
+        "total_incl_tax",
+        "payment_method",
+        "fulfilment",
+        "pickup_store",
+        "date_placed",
+        "pay_before",
     )
     list_filter = (
-        "status", OverdueToShipFilter, "info__payment_method", "info__fulfilment", "info__pickup_store", "date_placed",
+        "status",
+        OverdueToShipFilter,
+        "info__payment_method",
+        "info__fulfilment",
+        "info__pickup_store",
+        "date_placed",
     )
     date_hierarchy = "date_placed"
     search_fields = ("number", "user__nickname", "user__phone", "info__pickup_code")
@@ -102,13 +123,28 @@ class OrderAdmin(admin.ModelAdmin):
     actions = ["cancel_unpaid"]
     fieldsets = [
         (None, {"fields": ("number", "member", "status", "date_placed")}),
-        (_("Money"), {"fields": ("total_incl_tax", "shipping_incl_tax", "shipping_method", "payment_method", "pay_before")}),
+        (
+            _("Money"),
+            {"fields": ("total_incl_tax", "shipping_incl_tax", "shipping_method", "payment_method", "pay_before")},
+        ),
         (_("Delivery"), {"fields": ("fulfilment", "shipping_address", "pickup_store", "pickup_code", "picked_up")}),
         (_("Timeline"), {"fields": ("timeline",)}),
     ]
     readonly_fields = (
-        "number", "member", "status", "date_placed", "total_incl_tax", "shipping_incl_tax", "shipping_method",
-        "payment_method", "pay_before", "fulfilment", "shipping_address", "pickup_store", "pickup_code", "picked_up",
+        "number",
+        "member",
+        "status",
+        "date_placed",
+        "total_incl_tax",
+        "shipping_incl_tax",
+        "shipping_method",
+        "payment_method",
+        "pay_before",
+        "fulfilment",
+        "shipping_address",
+        "pickup_store",
+        "pickup_code",
+        "picked_up",
         "timeline",
     )
 
@@ -172,7 +208,8 @@ class OrderAdmin(admin.ModelAdmin):
         if not events:
             return "-"
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td></tr>",
+            "",
+            "<tr><td>{}</td><td>{}</td></tr>",
             ((f"{timezone.localtime(at):%Y-%m-%d %H:%M:%S}", text) for at, text in events),
         )
         return format_html("<table>{}</table>", rows)
@@ -180,9 +217,9 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel selected unpaid orders (stock and vouchers released)"), permissions=["operate"])
     def cancel_unpaid(self, request, queryset):
         done = 0
-        for order in queryset.filter(status=services.PENDING_PAYMENT):
+        for order in queryset.filter(status=PENDING_PAYMENT):
             try:
-                services.cancel_unpaid_order(order=order, actor=request.user, reason="cancelled by operations")
+                unpaid.cancel_unpaid_order(order=order, actor=request.user, reason="cancelled by operations")
                 done += 1
             except KitError as exc:
                 self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
@@ -243,12 +280,32 @@ class AfterSalesRequestAdmin(admin.ModelAdmin):
     inlines = [AfterSalesPhotoInline]
     actions = ["approve", "reject"]
     fields = (
-        "order_number", "member", "kind", "reason", "lines", "amount", "status", "restock", "decision_note",
-        "refund_number", "decided_by", "decided_at", "created_at",
+        "order_number",
+        "member",
+        "kind",
+        "reason",
+        "lines",
+        "amount",
+        "status",
+        "restock",
+        "decision_note",
+        "refund_number",
+        "decided_by",
+        "decided_at",
+        "created_at",
     )
     readonly_fields = (
-        "order_number", "member", "kind", "reason", "lines", "amount", "status", "refund_number", "decided_by",
-        "decided_at", "created_at",
+        "order_number",
+        "member",
+        "kind",
+        "reason",
+        "lines",
+        "amount",
+        "status",
+        "refund_number",
+        "decided_by",
+        "decided_at",
+        "created_at",
     )
 
     def has_add_permission(self, request):
@@ -277,31 +334,8 @@ class AfterSalesRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve: hand the refund to payments (restock as ticked)"), permissions=["operate"])
     def approve(self, request, queryset):
-        self._decide(request, queryset, services.approve_after_sales, "approved")
+        self._decide(request, queryset, refunds.approve_after_sales, "approved")
 
     @admin.action(description=_("Reject selected requests"), permissions=["operate"])
     def reject(self, request, queryset):
-        self._decide(request, queryset, services.reject_after_sales, "rejected")
-
-
-@admin.register(ShippingRates)
-class ShippingRatesAdmin(admin.ModelAdmin):
-    """One row: the delivery charges checkout uses from the moment it is saved."""
-
-    list_display = ("__str__", "standard_charge", "express_charge", "free_threshold", "remote_surcharge", "updated_at")
-    fields = ("standard_charge", "express_charge", "free_threshold", "remote_surcharge", "remote_provinces")
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not ShippingRates.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_changeform_initial_data(self, request):
-        from storefront.checkout.shipping import current_rates
-
-        rates = current_rates()
-        return {
-            "standard_charge": rates.standard, "express_charge": rates.express, "free_threshold": rates.free_threshold,
-            "remote_surcharge": rates.remote_surcharge, "remote_provinces": ",".join(rates.remote_provinces),
-        }
+        self._decide(request, queryset, after_sales.reject_after_sales, "rejected")

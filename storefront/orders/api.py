@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 from config.errors import KitError
 from config.pagination import PagePagination
-from storefront.orders import selectors, services
+from storefront.orders import after_sales, selectors, services
+from storefront.orders.errors import InvalidOrderState
 from storefront.orders.serializers import (
     AfterSalesSerializer,
     OrderDetailSerializer,
@@ -25,6 +26,7 @@ from storefront.orders.serializers import (
     RefundRequestInputSerializer,
 )
 from storefront.payments import services as payments
+from storefront.payments import unpaid
 from storefront.throttles import ShopperWriteThrottle, UploadThrottle
 
 TAGS = ["orders"]
@@ -48,8 +50,11 @@ def _detail_response(request, order, status=200):
 
 class OrderListView(APIView):
     @extend_schema(
-        tags=TAGS, operation_id="orders_list", summary="The member's orders, newest first, with counts per status",
-        parameters=[OrderListQuerySerializer], responses={200: OrderPageSerializer},
+        tags=TAGS,
+        operation_id="orders_list",
+        summary="The member's orders, newest first, with counts per status",
+        parameters=[OrderListQuerySerializer],
+        responses={200: OrderPageSerializer},
     )
     def get(self, request):
         query = OrderListQuerySerializer(data=request.query_params)
@@ -65,10 +70,13 @@ class OrderListView(APIView):
 
 class OrderDetailView(APIView):
     @extend_schema(
-        tags=TAGS, summary="One of the member's orders",
+        tags=TAGS,
+        summary="One of the member's orders",
         parameters=[
             OpenApiParameter(
-                "refresh", int, required=False,
+                "refresh",
+                int,
+                required=False,
                 description="1 when back from paying: asks the payment provider once before answering.",
             )
         ],
@@ -86,12 +94,14 @@ class CancelOrderView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=TAGS, summary="Cancel an unpaid order (stock and vouchers are released)", request=None,
+        tags=TAGS,
+        summary="Cancel an unpaid order (stock and vouchers are released)",
+        request=None,
         responses={200: OrderDetailSerializer, 404: _NOT_FOUND, 409: _STATE},
     )
     def post(self, request, number):
         order = selectors.order_of_member(request.user, number)
-        services.cancel_unpaid_order(order=order, actor=request.user, reason="cancelled by the shopper")
+        unpaid.cancel_unpaid_order(order=order, actor=request.user, reason="cancelled by the shopper")
         return _detail_response(request, selectors.order_of_member(request.user, number))
 
 
@@ -99,7 +109,9 @@ class ConfirmReceiptView(APIView):
     throttle_classes = [ShopperWriteThrottle]
 
     @extend_schema(
-        tags=TAGS, summary="Confirm receipt of a shipped order (completes it)", request=None,
+        tags=TAGS,
+        summary="Confirm receipt of a shipped order (completes it)",
+        request=None,
         responses={200: OrderDetailSerializer, 404: _NOT_FOUND, 409: _STATE},
     )
     def post(self, request, number):
@@ -126,7 +138,7 @@ class RefundRequestView(APIView):
         order = selectors.order_of_member(request.user, number)
         data = RefundRequestInputSerializer(data=_refund_input(request))
         data.is_valid(raise_exception=True)
-        after_sales = services.request_refund(
+        created = after_sales.request_refund(
             order=order,
             member=request.user,
             kind=data.validated_data["type"],
@@ -134,7 +146,7 @@ class RefundRequestView(APIView):
             lines=data.validated_data.get("lines"),
             photos=data.validated_data.get("photos", []),
         )
-        return Response(AfterSalesSerializer(selectors.after_sales_summary(after_sales)).data, status=201)
+        return Response(AfterSalesSerializer(selectors.after_sales_summary(created)).data, status=201)
 
 
 def _refund_input(request):
@@ -144,7 +156,11 @@ def _refund_input(request):
             lines = json.loads(lines) if lines else None
         except ValueError:
             raise KitError("lines must be a JSON list.", code="invalid_input", fields={"lines": "Not valid JSON."})
-        data = {"type": request.data.get("type"), "reason": request.data.get("reason"), "photos": request.FILES.getlist("photos")}
+        data = {
+            "type": request.data.get("type"),
+            "reason": request.data.get("reason"),
+            "photos": request.FILES.getlist("photos"),
+        }
         if lines is not None:
             data["lines"] = lines
         return data
@@ -155,14 +171,15 @@ class PickupQRView(APIView):
     renderer_classes = [renderers.JSONRenderer, PNGRenderer]
 
     @extend_schema(
-        tags=TAGS, summary="The pickup code as a QR image (PNG) for staff to scan",
+        tags=TAGS,
+        summary="The pickup code as a QR image (PNG) for staff to scan",
         responses={(200, "image/png"): OpenApiTypes.BINARY, 404: _NOT_FOUND, 409: _STATE},
     )
     def get(self, request, number):
         order = selectors.order_of_member(request.user, number)
         code = selectors.pickup_code(order)
         if not code:
-            raise services.InvalidOrderState("The pickup code is shown once a pickup order is paid.")
+            raise InvalidOrderState("The pickup code is shown once a pickup order is paid.")
         image = qrcode.make(code, box_size=8, border=2)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")

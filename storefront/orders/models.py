@@ -35,21 +35,27 @@ class OrderInfo(models.Model):
     pay_before = models.DateTimeField(_("pay before"), db_index=True)
     fulfilment = models.CharField(_("fulfilment"), max_length=16, choices=Fulfilment.choices)
     pickup_store = models.ForeignKey(
-        "storefront.Store", on_delete=models.PROTECT, null=True, blank=True, related_name="pickup_orders",
+        "storefront.Store",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pickup_orders",
         verbose_name=_("pickup store"),
     )
     pickup_code = models.CharField(_("pickup code"), max_length=12, null=True, blank=True, unique=True)
     picked_up_at = models.DateTimeField(_("picked up at"), null=True, blank=True)
     picked_up_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("handed over by"),
     )
     # Totals and unit prices exactly as charged, so a later price change cannot blur what the
     # shopper agreed to.
     price_snapshot = models.JSONField(_("prices at placement"), default=dict)
-    stock_state = models.CharField(
-        _("stock"), max_length=16, choices=StockState.choices, default=StockState.ALLOCATED
-    )
+    stock_state = models.CharField(_("stock"), max_length=16, choices=StockState.choices, default=StockState.ALLOCATED)
     note = models.CharField(_("shopper's note"), max_length=200, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -95,13 +101,18 @@ class AfterSalesRequest(models.Model):
     amount = models.DecimalField(_("refund amount"), max_digits=12, decimal_places=2)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     restock = models.BooleanField(
-        _("put the goods back on sale"), default=False,
+        _("put the goods back on sale"),
+        default=False,
         help_text=_("Chosen by operations per request: returned goods that can be sold again."),
     )
     # The payment layer's refund number once approval handed the refund over.
     refund_number = models.CharField(_("refund number"), max_length=64, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

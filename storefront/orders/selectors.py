@@ -1,61 +1,34 @@
-"""Reading a member's orders for the API (and the sections other apps add to an order).
+"""Reading a member's orders for the API, with the sections other apps add to an order.
 
-The order detail has sections filled by other apps: "payments" (storefront payments) and
-"shipments" (logistics). Each app registers a function `func(order) -> list` with
-`register_order_detail_section(name, func)` (in its AppConfig.ready or at import of its
-selectors); a section nobody registered answers `[]`, so the keys are always there.
+The order detail has sections filled by other domains and apps: "payments" (storefront
+payments) and "shipments" (logistics). Which function fills each section is a setting,
+ORDER_DETAIL_SECTIONS ({name: dotted path of `func(order) -> list`}), so orders import
+neither of them and the sections are the same however the process started.
 """
 
-from collections.abc import Callable
+from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Prefetch
-from oscar.apps.catalogue.models import ProductImage
+from django.db.models import Count
+from django.utils.module_loading import import_string
 from oscar.apps.order.models import Order
 
 from config.errors import NotFound
 from config.money import to_yuan
-from storefront.orders.services import DELIVERED, PAID_STATUSES, PENDING_PAYMENT, SHIPPED, STATUSES
+from storefront.catalog.selectors import image_prefetches
+from storefront.catalog.serializers import product_image_url
+from storefront.orders.models import AfterSalesRequest
+from storefront.orders.status import DELIVERED, PAID_STATUSES, PENDING_PAYMENT, SHIPPED, STATUSES
 
-ORDER_DETAIL_SECTIONS: dict[str, Callable] = {}
-DEFAULT_SECTIONS = ("payments", "shipments")
 
-
-def register_order_detail_section(name: str, func: Callable) -> None:
-    """`func(order)` returns a list of JSON-ready dicts shown under `name` in the order detail."""
-    ORDER_DETAIL_SECTIONS[name] = func
+@cache
+def _section_functions() -> dict:
+    return {name: import_string(path) for name, path in settings.ORDER_DETAIL_SECTIONS.items()}
 
 
 def order_detail_sections(order) -> dict:
-    sections = {name: [] for name in DEFAULT_SECTIONS}
-    for name, func in ORDER_DETAIL_SECTIONS.items():
-        sections[name] = list(func(order))
-    return sections
-
-
-def image_prefetches(products="lines__product"):
-    """Prefetches the images (with thumbnails) of the products and of their parents."""
-    images = ProductImage.objects.select_related("thumbnails").order_by("display_order", "id")
-    return [
-        Prefetch(f"{products}__images", queryset=images, to_attr="ordered_images"),
-        Prefetch(f"{products}__parent__images", queryset=images, to_attr="ordered_images"),
-    ]
-
-
-def product_image_url(product):
-    """The list-size thumbnail of a SKU, or of its product when the SKU has no image of its own."""
-    from storefront.catalog.serializers import absolute_url, image_thumbnails
-
-    for candidate in (product, getattr(product, "parent", None)):
-        if candidate is None:
-            continue
-        images = getattr(candidate, "ordered_images", None)
-        if images is None:
-            images = list(candidate.images.select_related("thumbnails").order_by("display_order", "id")[:1])
-        if images:
-            thumbnails = image_thumbnails(images[0])
-            return absolute_url(thumbnails.list_url) if thumbnails else None
-    return None
+    return {name: list(func(order)) for name, func in _section_functions().items()}
 
 
 def orders_of_member(member, *, status=None):
@@ -210,3 +183,22 @@ def order_detail(order) -> dict:
     }
     detail.update(order_detail_sections(order))
     return detail
+
+
+# --- after-sales: units paid back -----------------------------------------------------------
+def units_refunded(order) -> dict[int, int]:
+    """{order line id: units} of the order's approved after-sales requests: units the shopper
+    has been (or is being) paid back for, which must not be refunded, nor shipped, again."""
+    units = {}
+    approved = AfterSalesRequest.objects.filter(order=order, status=AfterSalesRequest.Status.APPROVED)
+    for request in approved:
+        for line_id, quantity in restock_quantities(request).items():
+            units[line_id] = units.get(line_id, 0) + quantity
+    return units
+
+
+def restock_quantities(request):
+    """{order line id: quantity} to put back on sale when the refund succeeds."""
+    if request.lines:
+        return {c["line_id"]: c["quantity"] for c in request.lines}
+    return {line.pk: line.quantity for line in request.order.lines.all()}

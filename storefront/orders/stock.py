@@ -18,20 +18,18 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from oscar.apps.partner.models import StockRecord
 
-from config.errors import Conflict
+from storefront.orders.errors import OutOfStock  # noqa: F401
 from storefront.orders.models import OrderInfo
-
-
-class OutOfStock(Conflict):
-    code = "out_of_stock"
-    message = "Not enough stock for one or more items."
 
 
 def _lock_records(ids):
     """Locks the stock records in primary-key order and returns them by id."""
     # of=("self",): PostgreSQL refuses FOR UPDATE over the outer join to a product's parent.
     records = StockRecord.objects.select_for_update(of=("self",)).filter(pk__in=sorted(ids)).order_by("pk")
-    return {record.pk: record for record in records.select_related("product__product_class", "product__parent__product_class")}
+    return {
+        record.pk: record
+        for record in records.select_related("product__product_class", "product__parent__product_class")
+    }
 
 
 def _tracks_stock(record) -> bool:
@@ -92,9 +90,7 @@ def _settle_allocation(order, new_state, settle_line):
 
 def release_for_order(order):
     """Gives an unpaid order's allocation back (cancellation). Safe to call twice."""
-    _settle_allocation(
-        order, OrderInfo.StockState.RELEASED, lambda line: line.cancel_allocation(line.num_allocated)
-    )
+    _settle_allocation(order, OrderInfo.StockState.RELEASED, lambda line: line.cancel_allocation(line.num_allocated))
 
 
 def _consume_line(line):

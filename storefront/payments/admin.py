@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import KitError
 from platforms.base import PLATFORMS
+from storefront.payments import problems, refunds
 from storefront.payments import reconciliation as reconciliation_services
-from storefront.payments import services as payment_services
 from storefront.payments.models import (
     NotificationLog,
     PaymentAttempt,
@@ -77,13 +77,19 @@ class PaymentTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def refund_in_full(self, request, queryset):
         for txn in queryset.select_related("order"):
             try:
-                refund = payment_services.start_refund(
-                    order=txn.order, payment=txn, reason="refunded by operations", key=f"A{txn.pk}", actor=request.user,
+                refund = refunds.start_refund(
+                    order=txn.order,
+                    payment=txn,
+                    reason="refunded by operations",
+                    key=f"A{txn.pk}",
+                    actor=request.user,
                 )
             except KitError as exc:
                 self.message_user(request, f"{txn.out_trade_no}: {exc.message}", messages.ERROR)
                 continue
-            self.message_user(request, f"{txn.out_trade_no}: refund {refund.out_refund_no} {refund.get_status_display()}")
+            self.message_user(
+                request, f"{txn.out_trade_no}: refund {refund.out_refund_no} {refund.get_status_display()}"
+            )
 
     def has_refund_permission(self, request):
         return request.user.has_perm("storefront.add_refund")
@@ -92,8 +98,13 @@ class PaymentTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class RefundAddForm(forms.ModelForm):
     """A full or partial refund of one payment. The amount defaults to what is left."""
 
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0.01,
-                                help_text=_("Leave empty to refund everything not yet refunded."))
+    amount = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        min_value=0.01,
+        help_text=_("Leave empty to refund everything not yet refunded."),
+    )
 
     class Meta:
         model = Refund
@@ -103,7 +114,7 @@ class RefundAddForm(forms.ModelForm):
         data = super().clean()
         txn = data.get("transaction")
         if txn is not None:
-            left = txn.amount - payment_services.refunded_or_in_flight(txn)
+            left = txn.amount - refunds.refunded_or_in_flight(txn)
             if data.get("amount") is not None and data["amount"] > left:
                 self.add_error("amount", _("At most %(left)s can still be refunded.") % {"left": left})
             elif left <= 0:
@@ -113,7 +124,16 @@ class RefundAddForm(forms.ModelForm):
 
 @admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
-    list_display = ("out_refund_no", "order_number", "provider", "amount", "kind", "status", "created_at", "completed_at")
+    list_display = (
+        "out_refund_no",
+        "order_number",
+        "provider",
+        "amount",
+        "kind",
+        "status",
+        "created_at",
+        "completed_at",
+    )
     list_filter = ("provider", "status", "kind")
     search_fields = ("out_refund_no", "order__number", "transaction__transaction_id")
     list_select_related = ("order",)
@@ -149,8 +169,11 @@ class RefundAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         txn = data["transaction"]
         try:
-            refund = payment_services.start_refund(
-                order=txn.order, payment=txn, amount=data.get("amount"), reason=data.get("reason") or "",
+            refund = refunds.start_refund(
+                order=txn.order,
+                payment=txn,
+                amount=data.get("amount"),
+                reason=data.get("reason") or "",
                 actor=request.user,
             )
         except KitError as exc:
@@ -172,13 +195,13 @@ class RefundAdmin(admin.ModelAdmin):
         for refund in queryset.select_related("transaction"):
             if refund.status == Refund.Status.PENDING:
                 try:
-                    payment_services.submit_refund(refund.pk)
+                    refunds.submit_refund(refund.pk)
                 except KitError:
                     pass
                 except Exception as exc:
                     self.message_user(request, f"{refund.out_refund_no}: {exc}", messages.WARNING)
             elif refund.status == Refund.Status.PROCESSING:
-                payment_services.sync_refund(refund)
+                refunds.sync_refund(refund)
         self.message_user(request, _("Asked the providers."))
 
 
@@ -225,7 +248,7 @@ class PaymentProblemAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description=_("Mark selected problems resolved"))
     def mark_resolved(self, request, queryset):
         for problem in queryset:
-            payment_services.mark_problem_resolved(problem=problem, actor=request.user)
+            problems.mark_problem_resolved(problem=problem, actor=request.user)
 
 
 class ReconciliationLineInline(ReadOnlyMixin, admin.TabularInline):
@@ -265,9 +288,7 @@ class ReconciliationRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def run_view(self, request):
         if not self.has_change_permission(request):
             return redirect(reverse("admin:storefront_reconciliationrun_changelist"))
-        form = RunReconciliationForm(
-            request.POST or None, initial={"day": timezone.localdate() - dt.timedelta(days=1)}
-        )
+        form = RunReconciliationForm(request.POST or None, initial={"day": timezone.localdate() - dt.timedelta(days=1)})
         if request.method == "POST" and form.is_valid():
             providers = [form.cleaned_data["provider"]] if form.cleaned_data["provider"] else list(PLATFORMS)
             for provider in providers:

@@ -12,12 +12,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from storefront.orders.selectors import register_order_detail_section
+from storefront.payments import notifications
 from storefront.payments import selectors as payment_selectors
 from storefront.payments import services as payment_services
 from storefront.payments.serializers import (
     PayInputSerializer,
-    PaymentSerializer,
     PaymentStatusSerializer,
     PayOutputSerializer,
 )
@@ -51,7 +50,9 @@ class PayView(APIView):
         data = PayInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = payment_selectors.order_of_member(member=request.user, number=number)
-        attempt = payment_services.start_payment(order=order, member=request.user, provider=data.validated_data["provider"])
+        attempt = payment_services.start_payment(
+            order=order, member=request.user, provider=data.validated_data["provider"]
+        )
         return Response(PayOutputSerializer(PayOutputSerializer.from_attempt(attempt)).data)
 
 
@@ -76,8 +77,12 @@ class PaymentStatusView(APIView):
         payments = payment_selectors.payments_of_order(order)
         return Response(
             PaymentStatusSerializer(
-                {"number": order.number, "status": order.status, "paid": any(p.status == "paid" for p in payments),
-                 "payments": payments}
+                {
+                    "number": order.number,
+                    "status": order.status,
+                    "paid": any(p.status == "paid" for p in payments),
+                    "payments": payments,
+                }
             ).data
         )
 
@@ -98,9 +103,7 @@ class NotificationView(APIView):
     parser_classes = [RawBodyParser]
 
     def post(self, request):
-        return payment_services.handle_notification(
-            provider=self.provider, headers=request.headers, body=request.body
-        )
+        return notifications.handle_notification(provider=self.provider, headers=request.headers, body=request.body)
 
 
 class WeChatPayNotificationView(NotificationView):
@@ -113,7 +116,7 @@ class WeChatPayNotificationView(NotificationView):
         description=(
             "WeChat Pay API v3 callback: signed headers (Wechatpay-Timestamp, -Nonce, -Signature, "
             "-Serial) and an AEAD_AES_256_GCM encrypted resource. Answers 204 when handled, or a "
-            "4xx/5xx `{\"code\": \"FAIL\", \"message\"}` that makes WeChat Pay retry."
+            '4xx/5xx `{"code": "FAIL", "message"}` that makes WeChat Pay retry.'
         ),
         auth=[],
         request={"application/json": OpenApiTypes.OBJECT},
@@ -142,7 +145,8 @@ class AlipayNotificationView(NotificationView):
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
         responses={
             (200, "text/plain"): OpenApiResponse(
-                OpenApiTypes.STR, description="success or fail",
+                OpenApiTypes.STR,
+                description="success or fail",
                 examples=[OpenApiExample("handled", value="success")],
             ),
         },
@@ -151,17 +155,9 @@ class AlipayNotificationView(NotificationView):
         return super().post(request)
 
 
-def payments_section(order) -> list:
-    """The "payments" block of the order detail (checkout's view): two queries."""
-    return PaymentSerializer(payment_selectors.payments_of_order(order), many=True).data
-
-
-register_order_detail_section("payments", payments_section)
-
 urlpatterns = [
     path("orders/<str:number>/pay/", PayView.as_view(), name="orders-pay"),
     path("orders/<str:number>/payment-status/", PaymentStatusView.as_view(), name="orders-payment-status"),
     path("notify/wechatpay/", WeChatPayNotificationView.as_view(), name="payments-notify-wechatpay"),
     path("notify/alipay/", AlipayNotificationView.as_view(), name="payments-notify-alipay"),
 ]
-

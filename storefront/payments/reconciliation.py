@@ -21,7 +21,7 @@ from storefront.payments.models import (
     ReconciliationRun,
     Refund,
 )
-from storefront.payments.services import _problem
+from storefront.payments.problems import record_problem
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def reconcile_day(*, provider: str, day: dt.date) -> ReconciliationRun:
         statement = get_payment_provider(provider).statement(day)
     except PlatformError as exc:
         run, _ = ReconciliationRun.objects.update_or_create(
-            provider=provider, day=day,
+            provider=provider,
+            day=day,
             defaults={"started_at": started, "finished_at": None, "error": f"{exc.code}: {exc.message}"[:255]},
         )
         return run
@@ -69,18 +70,26 @@ def reconcile_day(*, provider: str, day: dt.date) -> ReconciliationRun:
             if mine is None or (entry == "refund" and mine.status != Refund.Status.SUCCESS):
                 mismatches.append(_line("missing_ours", entry, line.out_trade_no, reference, line.amount, None))
             elif to_yuan(mine.amount) != to_yuan(line.amount):
-                mismatches.append(_line("amount_differs", entry, line.out_trade_no, reference, line.amount, mine.amount))
+                mismatches.append(
+                    _line("amount_differs", entry, line.out_trade_no, reference, line.amount, mine.amount)
+                )
             else:
                 matched += 1
     for txn in PaymentTransaction.objects.filter(provider=provider, paid_at__gte=start, paid_at__lt=end).exclude(
         transaction_id__in=list(theirs_payments)
     ):
         mismatches.append(_line("missing_theirs", "payment", txn.out_trade_no, txn.transaction_id, None, txn.amount))
-    for refund in Refund.objects.filter(
-        provider=provider, status=Refund.Status.SUCCESS, completed_at__gte=start, completed_at__lt=end
-    ).exclude(out_refund_no__in=list(theirs_refunds)).select_related("transaction"):
+    for refund in (
+        Refund.objects.filter(
+            provider=provider, status=Refund.Status.SUCCESS, completed_at__gte=start, completed_at__lt=end
+        )
+        .exclude(out_refund_no__in=list(theirs_refunds))
+        .select_related("transaction")
+    ):
         mismatches.append(
-            _line("missing_theirs", "refund", refund.transaction.out_trade_no, refund.out_refund_no, None, refund.amount)
+            _line(
+                "missing_theirs", "refund", refund.transaction.out_trade_no, refund.out_refund_no, None, refund.amount
+            )
         )
 
     with transaction.atomic():
@@ -97,7 +106,7 @@ def reconcile_day(*, provider: str, day: dt.date) -> ReconciliationRun:
         run.error = ""
         run.save()
         for line in mismatches:
-            _problem(
+            record_problem(
                 kind=PaymentProblem.Kind.RECONCILIATION,
                 provider=provider,
                 reference=f"{day}:{line.entry}:{line.reference}",
@@ -113,7 +122,10 @@ def reconcile_day(*, provider: str, day: dt.date) -> ReconciliationRun:
 
 def _line(kind, entry, out_trade_no, reference, theirs, ours):
     return ReconciliationLine(
-        kind=kind, entry=entry, out_trade_no=out_trade_no or "", reference=reference,
+        kind=kind,
+        entry=entry,
+        out_trade_no=out_trade_no or "",
+        reference=reference,
         their_amount=None if theirs is None else to_yuan(theirs),
         our_amount=None if ours is None else to_yuan(ours),
     )

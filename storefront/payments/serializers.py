@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.money import CURRENCY
+from storefront.payments.selectors import payments_of_order
 
 
 class PayInputSerializer(serializers.Serializer):
@@ -33,7 +34,9 @@ class PayOutputSerializer(serializers.Serializer):
     def from_attempt(attempt) -> dict:
         data = {"provider": attempt.provider, "expires_at": attempt.expires_at}
         if attempt.provider == "wechat":
-            data["params"] = {k: attempt.client_params.get(k, "") for k in ("timeStamp", "nonceStr", "package", "signType", "paySign")}
+            data["params"] = {
+                k: attempt.client_params.get(k, "") for k in ("timeStamp", "nonceStr", "package", "signType", "paySign")
+            }
         else:
             data["trade_no"] = attempt.reference
         return data
@@ -69,3 +72,8 @@ class PaymentStatusSerializer(serializers.Serializer):
     status = serializers.CharField()
     paid = serializers.BooleanField()
     payments = PaymentSerializer(many=True)
+
+
+def order_detail_payments(order) -> list:
+    """The "payments" section of the order detail (settings.ORDER_DETAIL_SECTIONS): two queries."""
+    return PaymentSerializer(payments_of_order(order), many=True).data

@@ -45,7 +45,11 @@ class StoreAdmin(admin.ModelAdmin):
     inlines = [StoreHoursInline, StoreHoursExceptionInline, StorePhotoInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("hours", upcoming_exceptions_prefetch(today=stores_now().date()))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("hours", upcoming_exceptions_prefetch(today=stores_now().date()))
+        )
 
     @admin.display(description=_("open now"), boolean=True)
     def open_now(self, store):

@@ -25,8 +25,12 @@ class PublicStoreView(APIView):
 
 class StoreListView(PublicStoreView):
     @extend_schema(
-        operation_id="stores_list", tags=["stores"], auth=[], parameters=[StoreListQuerySerializer],
-        responses=StorePageSerializer, summary="Stores, nearest first when lat/lng are given",
+        operation_id="stores_list",
+        tags=["stores"],
+        auth=[],
+        parameters=[StoreListQuerySerializer],
+        responses=StorePageSerializer,
+        summary="Stores, nearest first when lat/lng are given",
     )
     def get(self, request):
         query = StoreListQuerySerializer(data=request.query_params.dict())
@@ -43,15 +47,22 @@ class StoreListView(PublicStoreView):
 
 class StoreDetailView(PublicStoreView):
     @extend_schema(
-        operation_id="stores_retrieve", tags=["stores"], auth=[], parameters=[PositionQuerySerializer],
-        responses=StoreSerializer, summary="A store with its hours, exceptions and photos",
+        operation_id="stores_retrieve",
+        tags=["stores"],
+        auth=[],
+        parameters=[PositionQuerySerializer],
+        responses=StoreSerializer,
+        summary="A store with its hours, exceptions and photos",
     )
     def get(self, request, store_id):
         query = PositionQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         now = selectors.stores_now()
         store = selectors.store_detail(
-            store_id=store_id, lat=query.validated_data.get("lat"), lng=query.validated_data.get("lng"), today=now.date()
+            store_id=store_id,
+            lat=query.validated_data.get("lat"),
+            lng=query.validated_data.get("lng"),
+            today=now.date(),
         )
         return Response(StoreSerializer(store, context={"now": now}).data)
 

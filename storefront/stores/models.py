@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Store(models.Model):
-    code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("Short code used in campaign codes and reports."))
+    code = models.SlugField(
+        _("code"), max_length=32, unique=True, help_text=_("Short code used in campaign codes and reports.")
+    )
     name = models.CharField(_("name"), max_length=100)
     province = models.CharField(_("province"), max_length=32)
     city = models.CharField(_("city"), max_length=32)
@@ -16,11 +18,15 @@ class Store(models.Model):
     address = models.CharField(_("street and number"), max_length=200)
     # GCJ-02 coordinates, as the mini programs' map components use.
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -28,7 +34,9 @@ class Store(models.Model):
     offers_pickup = models.BooleanField(_("offers pickup"), default=True)
     is_active = models.BooleanField(_("shown to shoppers"), default=True)
     staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="stores",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="stores",
         help_text=_("Staff who may hand over pickup orders at this store."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,7 +48,9 @@ class Store(models.Model):
         verbose_name_plural = _("stores")
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90) & Q(latitude__lte=90), name="store_latitude_range"),
-            models.CheckConstraint(condition=Q(longitude__gte=-180) & Q(longitude__lte=180), name="store_longitude_range"),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180) & Q(longitude__lte=180), name="store_longitude_range"
+            ),
         ]
 
     def __str__(self):

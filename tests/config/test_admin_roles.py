@@ -31,7 +31,11 @@ def logged_in(username: str) -> Client:
 def admin_models(client: Client) -> set[str]:
     response = client.get("/admin/")
     assert response.status_code == 200
-    return {f"{app['app_label']}.{model['object_name'].lower()}" for app in response.context["app_list"] for model in app["models"]}
+    return {
+        f"{app['app_label']}.{model['object_name'].lower()}"
+        for app in response.context["app_list"]
+        for model in app["models"]
+    }
 
 
 @pytest.fixture
@@ -57,7 +61,13 @@ def test_neither_role_sees_or_opens_users_and_groups(demo, username):
 def test_marketer_edits_the_catalogue_and_stores_but_not_orders(demo, longjing):
     client = logged_in("marketer")
     models = admin_models(client)
-    assert {"catalogue.product", "catalogue.category", "offer.conditionaloffer", "voucher.voucher", "storefront.store"} <= models
+    assert {
+        "catalogue.product",
+        "catalogue.category",
+        "offer.conditionaloffer",
+        "voucher.voucher",
+        "storefront.store",
+    } <= models
     assert "order.order" not in models
     assert client.get("/admin/catalogue/product/").status_code == 200
     assert client.get(f"/admin/catalogue/product/{longjing.pk}/change/").status_code == 200

@@ -157,7 +157,9 @@ def test_production_settings_pass_the_deploy_check():
     env = _base_env() | {"SECRET_KEY": "k3y-" + "q9Zr" * 15, "ALLOWED_HOSTS": "shop.example.com"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -17,9 +17,11 @@ def _sandbox(settings, tmp_path, monkeypatch):
     # rate limits have their own tests and would only turn the sweep into 429s.
     from rest_framework.throttling import SimpleRateThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {
-        key: "100000/min" for key in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    })
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {key: "100000/min" for key in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+    )
     reset_platform_clients()
     yield
     reset_platform_clients()

@@ -48,8 +48,11 @@ def tea_shop(*, stock=20):
 def notice_templates(platform="wechat"):
     return [
         NoticeTemplate.objects.create(
-            platform=platform, event=event, template_id=f"tpl-{platform}-{event}",
-            field_map={"character_string1": "{order_number}"}, page="pages/order/detail?number={order_number}",
+            platform=platform,
+            event=event,
+            template_id=f"tpl-{platform}-{event}",
+            field_map={"character_string1": "{order_number}"},
+            page="pages/order/detail?number={order_number}",
         )
         for event in NOTICE_EVENTS
     ]
@@ -92,14 +95,23 @@ def bind_wechat_phone(platform_side, shopper, openid, phone):
 
 
 def bind_alipay_phone(platform_side, shopper, user_id, phone):
-    answer = ok(platform_side.post("/sandbox/alipay/phone-response/", {"user_id": user_id, "phone": phone}, format="json"))
+    answer = ok(
+        platform_side.post("/sandbox/alipay/phone-response/", {"user_id": user_id, "phone": phone}, format="json")
+    )
     return ok(shopper.post("/api/v1/me/phone/", {"response": answer["response"]}, format="json"))
 
 
 def add_address(shopper, **fields):
     body = {
-        "name": "李四", "phone": "13800138000", "province": "浙江省", "city": "杭州市", "district": "西湖区",
-        "detail": "龙井路1号", "postcode": "310013", "is_default": True, **fields,
+        "name": "李四",
+        "phone": "13800138000",
+        "province": "浙江省",
+        "city": "杭州市",
+        "district": "西湖区",
+        "detail": "龙井路1号",
+        "postcode": "310013",
+        "is_default": True,
+        **fields,
     }
     return ok(shopper.post("/api/v1/me/addresses/", body, format="json"), 201)
 
@@ -120,16 +132,22 @@ def pay_wechat(platform_side, shopper, number, committed, result="success"):
     pay = ok(shopper.post(f"/api/v1/orders/{number}/pay/", {"provider": "wechat"}, format="json"))
     prepay_id = pay["params"]["package"].removeprefix("prepay_id=")
     with committed():
-        done = ok(platform_side.post("/sandbox/wechatpay/complete/", {"prepay_id": prepay_id, "result": result},
-                                     format="json"))
+        done = ok(
+            platform_side.post(
+                "/sandbox/wechatpay/complete/", {"prepay_id": prepay_id, "result": result}, format="json"
+            )
+        )
     return pay, done
 
 
 def pay_alipay(platform_side, shopper, number, committed, result="success"):
     pay = ok(shopper.post(f"/api/v1/orders/{number}/pay/", {"provider": "alipay"}, format="json"))
     with committed():
-        done = ok(platform_side.post("/sandbox/alipay/complete/", {"trade_no": pay["trade_no"], "result": result},
-                                     format="json"))
+        done = ok(
+            platform_side.post(
+                "/sandbox/alipay/complete/", {"trade_no": pay["trade_no"], "result": result}, format="json"
+            )
+        )
     return pay, done
 
 

@@ -21,11 +21,23 @@ pytestmark = pytest.mark.django_db
 NOTIFY = {"notify/wechatpay/", "notify/alipay/", "notify/tracking/", "notify/wechat/"}
 # Routes that take no body at all (the schema has none): garbage in the body is ignored, so
 # they may act; what they must never do is answer a 500 or an error of another shape.
-NO_BODY = {"auth/logout/", "auth/refresh/", "orders/<str:number>/cancel/",
-           "orders/<str:number>/confirm-receipt/", "orders/<str:number>/payment-status/"}
+NO_BODY = {
+    "auth/logout/",
+    "auth/refresh/",
+    "orders/<str:number>/cancel/",
+    "orders/<str:number>/confirm-receipt/",
+    "orders/<str:number>/payment-status/",
+}
 
-INJECTIONS = ["' OR '1'='1' --", "<script>alert(1)</script>", "{{7*7}}${7*7}", "../../../../etc/passwd",
-              "\x00\x01", "😀" * 300, "a" * 5000]
+INJECTIONS = [
+    "' OR '1'='1' --",
+    "<script>alert(1)</script>",
+    "{{7*7}}${7*7}",
+    "../../../../etc/passwd",
+    "\x00\x01",
+    "😀" * 300,
+    "a" * 5000,
+]
 HUGE = [10**40, -(10**40), 2**63, 1e308, "99999999999999999999999999.999"]
 NEGATIVE = [-1, -99999, "-5.00"]
 
@@ -79,8 +91,11 @@ def bad_bodies(fields):
     yield "a list", b"[1, 2, 3]", "application/json"
     yield "a string", b'"hello"', "application/json"
     yield "null", b"null", "application/json"
-    yield "wrong types", json.dumps({name: wrong_type(spec) for name, spec in fields.items()} or
-                                    {"quantity": "x"}).encode(), "application/json"
+    yield (
+        "wrong types",
+        json.dumps({name: wrong_type(spec) for name, spec in fields.items()} or {"quantity": "x"}).encode(),
+        "application/json",
+    )
     for index, value in enumerate(HUGE):
         yield f"huge {index}", json.dumps({name: value for name in names}).encode(), "application/json"
     for index, value in enumerate(NEGATIVE):
@@ -168,8 +183,9 @@ def sweep(route, method, bodies, committed, built=None):
 
     for index, (name, body, content_type) in enumerate(bodies(fields_of(route, method))):
         with committed():
-            response = client.generic(method.upper(), url, body, content_type=content_type,
-                                      HTTP_IDEMPOTENCY_KEY=f"sweep-{index}")
+            response = client.generic(
+                method.upper(), url, body, content_type=content_type, HTTP_IDEMPOTENCY_KEY=f"sweep-{index}"
+            )
         status = response.status_code
         if route in NOTIFY:
             if not 400 <= status < 500:
@@ -198,7 +214,8 @@ def sweep_parsing_routes(bodies, committed):
     built = world()
     return [
         failure
-        for route, method in post_or_patch_routes() if route not in NO_BODY
+        for route, method in post_or_patch_routes()
+        if route not in NO_BODY
         for failure in sweep(route, method, bodies, committed, built)
     ]
 

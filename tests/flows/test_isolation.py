@@ -21,9 +21,17 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 
 # Routes anyone may call: login, the public catalog and stores, the platforms' callbacks.
 PUBLIC = {
-    "auth/wechat/", "auth/alipay/",
-    "categories/", "products/", "products/<int:product_id>/", "stores/", "stores/<int:store_id>/",
-    "notify/wechatpay/", "notify/alipay/", "notify/tracking/", "notify/wechat/",
+    "auth/wechat/",
+    "auth/alipay/",
+    "categories/",
+    "products/",
+    "products/<int:product_id>/",
+    "stores/",
+    "stores/<int:store_id>/",
+    "notify/wechatpay/",
+    "notify/alipay/",
+    "notify/tracking/",
+    "notify/wechat/",
 }
 # Routes with an id that are public (nobody owns a product or a store).
 PUBLIC_WITH_ID = {"products/<int:product_id>/", "stores/<int:store_id>/"}
@@ -157,8 +165,14 @@ def test_another_member_gets_404_for_every_method(route, committed):
 
 def test_routes_that_need_a_login_answer_anonymous_callers_401(db):
     anonymous = APIClient()
-    examples = {"address_id": 1, "line_id": 1, "number": "ABC123456789", "shipment_id": 1, "product_id": 1,
-                "store_id": 1}
+    examples = {
+        "address_id": 1,
+        "line_id": 1,
+        "number": "ABC123456789",
+        "shipment_id": 1,
+        "product_id": 1,
+        "store_id": 1,
+    }
     checked = 0
     for route, _view, methods in api_routes():
         if route in PUBLIC:
@@ -177,7 +191,8 @@ def test_public_routes_are_only_the_known_ones():
     from rest_framework.permissions import AllowAny
 
     public = {
-        route for route, view, _m in api_routes()
+        route
+        for route, view, _m in api_routes()
         if view is not None and any(permission is AllowAny for permission in getattr(view, "permission_classes", []))
     }
     assert public <= PUBLIC, sorted(public - PUBLIC)
@@ -215,7 +230,9 @@ def test_a_refund_request_cannot_name_the_lines_of_another_members_order():
 
     response = client_for(stranger).post(
         f"/api/v1/orders/{mine.number}/refund-request/",
-        {"type": "refund_only", "reason": "x", "lines": [{"line_id": their_line.pk, "quantity": 3}]}, format="json")
+        {"type": "refund_only", "reason": "x", "lines": [{"line_id": their_line.pk, "quantity": 3}]},
+        format="json",
+    )
 
     assert 400 <= response.status_code < 500, response.content
     assert set(response.json()["error"]) >= {"code", "message", "fields"}

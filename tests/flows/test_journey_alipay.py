@@ -68,8 +68,12 @@ def test_an_alipay_shopper_picks_up_one_order_and_gets_a_refund_for_another(api,
     assert order_of(shopper, number)["status"] == "paid"
     assert StockRecord.objects.get(product=shop.keemun).num_in_stock == 4
 
-    asked = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/",
-                            {"type": "refund_only", "reason": "不想要了"}, format="json"), 201)
+    asked = ok(
+        shopper.post(
+            f"/api/v1/orders/{number}/refund-request/", {"type": "refund_only", "reason": "不想要了"}, format="json"
+        ),
+        201,
+    )
     request = AfterSalesRequest.objects.get(pk=asked["id"])
     request.restock = True
     request.save(update_fields=["restock"])
@@ -99,18 +103,27 @@ def test_an_alipay_shopper_who_subscribed_is_told_once_that_the_order_is_paid_an
     notice_templates("alipay")
     ensure_default_carriers()
     shopper, user_id, _login = alipay_login(api)
-    ok(shopper.post("/api/v1/notifications/grants/", {
-        "platform": "alipay", "accepted": ["tpl-alipay-order_paid", "tpl-alipay-order_shipped"], "rejected": []},
-        format="json"))
+    ok(
+        shopper.post(
+            "/api/v1/notifications/grants/",
+            {"platform": "alipay", "accepted": ["tpl-alipay-order_paid", "tpl-alipay-order_shipped"], "rejected": []},
+            format="json",
+        )
+    )
     address = add_address(shopper)
     add_to_basket(shopper, shop.keemun.pk, 1)
     placed, _preview, _key = place_order(
-        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "alipay"})
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "alipay"}
+    )
     pay_alipay(api, shopper, placed["number"], committed)
     with committed():
         ship_order(order=Order.objects.get(number=placed["number"]), carrier="ZTO", tracking_number="731234567890421")
 
     assert sorted(AlipayMessage.objects.filter(to_user_id=user_id).values_list("template_id", flat=True)) == [
-        "tpl-alipay-order_paid", "tpl-alipay-order_shipped"]
+        "tpl-alipay-order_paid",
+        "tpl-alipay-order_shipped",
+    ]
     assert sorted(NoticeLog.objects.values_list("event", "status")) == [
-        ("order_paid", "sent"), ("order_shipped", "sent")]
+        ("order_paid", "sent"),
+        ("order_shipped", "sent"),
+    ]

@@ -78,9 +78,13 @@ def test_a_new_wechat_shopper_buys_tea_and_receives_it(api, operations, committe
     number = placed["number"]
 
     # The shopper accepts the three subscribe messages when paying.
-    grants = ok(shopper.post("/api/v1/notifications/grants/",
-                             {"platform": "wechat", "accepted": [t.template_id for t in templates], "rejected": []},
-                             format="json"))
+    grants = ok(
+        shopper.post(
+            "/api/v1/notifications/grants/",
+            {"platform": "wechat", "accepted": [t.template_id for t in templates], "rejected": []},
+            format="json",
+        )
+    )
     assert {g["remaining"] for g in grants["grants"]} == {1}
 
     # WeChat Pay: prepay, the payer pays in the sandbox, the notification arrives in-process.
@@ -100,9 +104,14 @@ def test_a_new_wechat_shopper_buys_tea_and_receives_it(api, operations, committe
     assert sorted(int(v) for v in line_fields.values()) == [1, 2]
     tracking_number = "731234567890121"
     with committed():
-        shipped = operations.post(ship_url, {
-            "carrier": Carrier.objects.get(code="ZTO").pk, "tracking_number": tracking_number, **line_fields,
-        })
+        shipped = operations.post(
+            ship_url,
+            {
+                "carrier": Carrier.objects.get(code="ZTO").pk,
+                "tracking_number": tracking_number,
+                **line_fields,
+            },
+        )
     assert shipped.status_code == 302, shipped.content.decode()[:3000]
     order = order_of(shopper, number)
     assert order["status"] == "shipped"
@@ -118,8 +127,9 @@ def test_a_new_wechat_shopper_buys_tea_and_receives_it(api, operations, committe
     # The carrier moves the parcel on until it is signed for (sandbox tracking, pushed).
     for _ in range(10):
         with committed():
-            pushed = ok(api.post("/sandbox/tracking/advance/", {"com": "zhongtong", "num": tracking_number},
-                                 format="json"))
+            pushed = ok(
+                api.post("/sandbox/tracking/advance/", {"com": "zhongtong", "num": tracking_number}, format="json")
+            )
         if order_of(shopper, number)["status"] == "delivered":
             break
     else:
@@ -149,7 +159,8 @@ def test_a_wechat_pickup_order_handed_over_at_the_store_is_reported_to_wechat(ap
     shopper, openid, _login = wechat_login(api)
     add_to_basket(shopper, shop.keemun.pk, 2)
     placed, preview, _key = place_order(
-        shopper, {"store_id": shop.store.pk, "shipping_method": "pickup", "payment_method": "wechat"})
+        shopper, {"store_id": shop.store.pk, "shipping_method": "pickup", "payment_method": "wechat"}
+    )
     assert preview["total"] == "91.00"
     pay_wechat(api, shopper, placed["number"], committed)
     code = order_of(shopper, placed["number"])["pickup_code"]
@@ -179,7 +190,8 @@ def test_the_order_page_costs_the_same_queries_with_one_parcel_or_three(api, com
         for sku in shop.skus + [shop.keemun]:
             add_to_basket(shopper, sku.pk, 1)
         placed, _preview, _key = place_order(
-            shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+            shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+        )
         pay_wechat(api, shopper, placed["number"], committed)
         order = _order(placed["number"])
         lines = list(order.lines.order_by("pk"))
@@ -214,13 +226,18 @@ def test_notices_go_only_where_a_grant_exists_and_once_even_when_wechat_pay_noti
     shopper, openid, _login = wechat_login(api)
     # The shopper accepts "paid" on two occasions (two messages' worth) and rejects "shipped".
     for _occasion in range(2):
-        ok(shopper.post("/api/v1/notifications/grants/", {
-            "platform": "wechat", "accepted": ["tpl-wechat-order_paid"], "rejected": ["tpl-wechat-order_shipped"]},
-            format="json"))
+        ok(
+            shopper.post(
+                "/api/v1/notifications/grants/",
+                {"platform": "wechat", "accepted": ["tpl-wechat-order_paid"], "rejected": ["tpl-wechat-order_shipped"]},
+                format="json",
+            )
+        )
     address = add_address(shopper)
     add_to_basket(shopper, shop.keemun.pk, 1)
     placed, _preview, _key = place_order(
-        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+    )
 
     faults.set_fault("wechatpay", "duplicate_notification")
     pay_wechat(api, shopper, placed["number"], committed)
@@ -231,7 +248,8 @@ def test_notices_go_only_where_a_grant_exists_and_once_even_when_wechat_pay_noti
         ship_order(order=_order(placed["number"]), carrier="ZTO", tracking_number="731234567890121")
 
     assert list(SubscribeMessage.objects.filter(touser=openid).values_list("template_id", flat=True)) == [
-        "tpl-wechat-order_paid"]
+        "tpl-wechat-order_paid"
+    ]
     assert dict(NoticeLog.objects.values_list("event", "status")) == {"order_paid": "sent", "order_shipped": "no_grant"}
     # The second "paid" grant is still there for the next order.
     from platforms.models import NoticeGrant
@@ -248,7 +266,8 @@ def _ship_paid_order(api, committed, tracking_number):
     address = add_address(shopper)
     add_to_basket(shopper, shop.keemun.pk, 1)
     placed, _preview, _key = place_order(
-        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+    )
     pay_wechat(api, shopper, placed["number"], committed)
     with committed():
         ship_order(order=_order(placed["number"]), carrier="ZTO", tracking_number=tracking_number)
@@ -258,8 +277,9 @@ def _ship_paid_order(api, committed, tracking_number):
 def _advance_until_delivered(api, committed, tracking_number):
     for _ in range(10):
         with committed():
-            pushed = ok(api.post("/sandbox/tracking/advance/", {"com": "zhongtong", "num": tracking_number},
-                                 format="json"))
+            pushed = ok(
+                api.post("/sandbox/tracking/advance/", {"com": "zhongtong", "num": tracking_number}, format="json")
+            )
         assert pushed["pushed"] is True, pushed  # the kit acknowledged the push
         if Shipment.objects.get(tracking_number=tracking_number).status == "delivered":
             return
@@ -286,11 +306,19 @@ def test_tracking_that_arrives_after_a_refund_is_recorded_and_leaves_the_order_r
     from storefront.orders.models import AfterSalesRequest
 
     shopper, number = _ship_paid_order(api, committed, "731234567890321")
-    asked = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/",
-                            {"type": "return_and_refund", "reason": "包装破损"}, format="json"), 201)
+    asked = ok(
+        shopper.post(
+            f"/api/v1/orders/{number}/refund-request/",
+            {"type": "return_and_refund", "reason": "包装破损"},
+            format="json",
+        ),
+        201,
+    )
     with committed():
-        operations.post(reverse("admin:storefront_aftersalesrequest_changelist"),
-                        {"action": "approve", "_selected_action": [asked["id"]]})
+        operations.post(
+            reverse("admin:storefront_aftersalesrequest_changelist"),
+            {"action": "approve", "_selected_action": [asked["id"]]},
+        )
     assert AfterSalesRequest.objects.get().status == "approved"
     assert order_of(shopper, number)["status"] == "refunded"
 

@@ -39,7 +39,8 @@ def test_an_order_paid_on_alipay_closes_its_open_wechat_prepay(api, committed):
     address = add_address(wechat)
     add_to_basket(wechat, shop.keemun.pk, 1)
     placed, _preview, _key = place_order(
-        wechat, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+        wechat, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+    )
     number = placed["number"]
 
     # The shopper opens the payment on WeChat, switches to Alipay and pays, then pays on WeChat too.
@@ -48,9 +49,13 @@ def test_an_order_paid_on_alipay_closes_its_open_wechat_prepay(api, committed):
     with committed():
         ok(api.post("/sandbox/alipay/complete/", {"trade_no": trade["trade_no"], "result": "success"}, format="json"))
     with committed():
-        ok(api.post("/sandbox/wechatpay/complete/",
-                    {"prepay_id": prepay["params"]["package"].removeprefix("prepay_id="), "result": "success"},
-                    format="json"))
+        ok(
+            api.post(
+                "/sandbox/wechatpay/complete/",
+                {"prepay_id": prepay["params"]["package"].removeprefix("prepay_id="), "result": "success"},
+                format="json",
+            )
+        )
 
     order = order_of(wechat, number)
     assert order["status"] == "paid"
@@ -66,7 +71,8 @@ def test_a_cancelled_order_puts_its_units_back_on_the_shelf(api, committed):
     address = add_address(shopper)
     add_to_basket(shopper, shop.keemun.pk, 3)
     placed, _preview, _key = place_order(
-        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+    )
     product = ok(api.get(f"/api/v1/products/{shop.keemun.pk}/"))
     assert (product["in_stock"], product["skus"][0]["available_quantity"]) == (False, 0)
     other, _openid, _ = wechat_login(api)
@@ -92,7 +98,8 @@ def _paid_two_line_order(api, committed):
     add_to_basket(shopper, shop.keemun.pk, 2)
     add_to_basket(shopper, shop.skus[0].pk, 1)
     placed, _preview, _key = place_order(
-        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+    )
     assert placed["total"] == "159.00"
     pay_wechat(api, shopper, placed["number"], committed)
     order = order_of(shopper, placed["number"])
@@ -105,18 +112,25 @@ def _approve(operations, committed, request_id):
     from django.urls import reverse
 
     with committed():
-        response = operations.post(reverse("admin:storefront_aftersalesrequest_changelist"),
-                                   {"action": "approve", "_selected_action": [request_id]})
+        response = operations.post(
+            reverse("admin:storefront_aftersalesrequest_changelist"),
+            {"action": "approve", "_selected_action": [request_id]},
+        )
     assert response.status_code == 302
 
 
 def test_naming_one_line_twice_in_a_refund_request_cannot_ask_for_more_than_was_bought(api, committed):
     shopper, number, keemun_line, _longjing_line = _paid_two_line_order(api, committed)
 
-    response = shopper.post(f"/api/v1/orders/{number}/refund-request/", {
-        "type": "refund_only", "reason": "重复",
-        "lines": [{"line_id": keemun_line, "quantity": 2}, {"line_id": keemun_line, "quantity": 2}],
-    }, format="json")
+    response = shopper.post(
+        f"/api/v1/orders/{number}/refund-request/",
+        {
+            "type": "refund_only",
+            "reason": "重复",
+            "lines": [{"line_id": keemun_line, "quantity": 2}, {"line_id": keemun_line, "quantity": 2}],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400, response.json()
     assert response.json()["error"]["code"] == "invalid_input"
@@ -127,22 +141,46 @@ def test_naming_one_line_twice_in_a_refund_request_cannot_ask_for_more_than_was_
 
 def test_units_already_refunded_cannot_be_refunded_again(api, operations, committed):
     shopper, number, keemun_line, longjing_line = _paid_two_line_order(api, committed)
-    first = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/", {
-        "type": "refund_only", "reason": "买多了", "lines": [{"line_id": keemun_line, "quantity": 2}],
-    }, format="json"), 201)
+    first = ok(
+        shopper.post(
+            f"/api/v1/orders/{number}/refund-request/",
+            {
+                "type": "refund_only",
+                "reason": "买多了",
+                "lines": [{"line_id": keemun_line, "quantity": 2}],
+            },
+            format="json",
+        ),
+        201,
+    )
     assert first["amount"] == "91.00"
     _approve(operations, committed, first["id"])
     assert order_of(shopper, number)["status"] == "paid"
 
-    again = shopper.post(f"/api/v1/orders/{number}/refund-request/", {
-        "type": "refund_only", "reason": "再退一次", "lines": [{"line_id": keemun_line, "quantity": 2}],
-    }, format="json")
+    again = shopper.post(
+        f"/api/v1/orders/{number}/refund-request/",
+        {
+            "type": "refund_only",
+            "reason": "再退一次",
+            "lines": [{"line_id": keemun_line, "quantity": 2}],
+        },
+        format="json",
+    )
 
     assert again.status_code == 400, again.json()
     # The other line can still be refunded, for what it cost.
-    other = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/", {
-        "type": "refund_only", "reason": "也不要了", "lines": [{"line_id": longjing_line, "quantity": 1}],
-    }, format="json"), 201)
+    other = ok(
+        shopper.post(
+            f"/api/v1/orders/{number}/refund-request/",
+            {
+                "type": "refund_only",
+                "reason": "也不要了",
+                "lines": [{"line_id": longjing_line, "quantity": 1}],
+            },
+            format="json",
+        ),
+        201,
+    )
     assert other["amount"] == "68.00"
     _approve(operations, committed, other["id"])
     assert order_of(shopper, number)["status"] == "refunded"
@@ -159,15 +197,32 @@ def test_a_line_refunded_before_shipping_is_not_shipped_and_the_order_counts_as_
     ensure_default_carriers()
     shopper, number, keemun_line, longjing_line = _paid_two_line_order(api, committed)
     with committed():
-        ship_order(order=Order.objects.get(number=number), carrier="ZTO", tracking_number="731234567890521",
-                   lines={keemun_line: 2})
-    asked = ok(shopper.post(f"/api/v1/orders/{number}/refund-request/", {
-        "type": "refund_only", "reason": "不要龙井了", "lines": [{"line_id": longjing_line, "quantity": 1}],
-    }, format="json"), 201)
+        ship_order(
+            order=Order.objects.get(number=number),
+            carrier="ZTO",
+            tracking_number="731234567890521",
+            lines={keemun_line: 2},
+        )
+    asked = ok(
+        shopper.post(
+            f"/api/v1/orders/{number}/refund-request/",
+            {
+                "type": "refund_only",
+                "reason": "不要龙井了",
+                "lines": [{"line_id": longjing_line, "quantity": 1}],
+            },
+            format="json",
+        ),
+        201,
+    )
     _approve(operations, committed, asked["id"])
 
     with pytest.raises(KitError):
-        ship_order(order=Order.objects.get(number=number), carrier="ZTO", tracking_number="731234567890621",
-                   lines={longjing_line: 1})
+        ship_order(
+            order=Order.objects.get(number=number),
+            carrier="ZTO",
+            tracking_number="731234567890621",
+            lines={longjing_line: 1},
+        )
     assert number not in operations.get(reverse("admin:logistics_ordertoship_changelist")).content.decode()
     assert order_of(shopper, number)["status"] == "shipped"

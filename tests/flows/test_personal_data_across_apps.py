@@ -26,14 +26,22 @@ def _shopper_who_was_sent_notices(api, committed):
     notice_templates("wechat")
     ensure_default_carriers()
     shopper, openid, login = wechat_login(api)
-    ok(shopper.post("/api/v1/notifications/grants/",
-                    {"platform": "wechat", "accepted": ["tpl-wechat-order_paid", "tpl-wechat-order_shipped",
-                                                        "tpl-wechat-order_shipped"], "rejected": []},
-                    format="json"))
+    ok(
+        shopper.post(
+            "/api/v1/notifications/grants/",
+            {
+                "platform": "wechat",
+                "accepted": ["tpl-wechat-order_paid", "tpl-wechat-order_shipped", "tpl-wechat-order_shipped"],
+                "rejected": [],
+            },
+            format="json",
+        )
+    )
     address = add_address(shopper)
     add_to_basket(shopper, shop.keemun.pk, 1)
     placed, _preview, _key = place_order(
-        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"})
+        shopper, {"address_id": address["id"], "shipping_method": "standard", "payment_method": "wechat"}
+    )
     pay_wechat(api, shopper, placed["number"], committed)
     with committed():
         ship_order(order=Order.objects.get(number=placed["number"]), carrier="ZTO", tracking_number="731234567890121")

@@ -45,8 +45,9 @@ def test_thirty_shoppers_race_for_ten_units_and_exactly_ten_orders_are_paid():
         response = client.post(f"/api/v1/orders/{number}/pay/", {"provider": "wechat"}, format="json")
         statuses.append(response.status_code)
         prepay_id = response.json()["params"]["package"].removeprefix("prepay_id=")
-        response = APIClient().post("/sandbox/wechatpay/complete/", {"prepay_id": prepay_id, "result": "success"},
-                                    format="json")
+        response = APIClient().post(
+            "/sandbox/wechatpay/complete/", {"prepay_id": prepay_id, "result": "success"}, format="json"
+        )
         statuses.append(response.status_code)
         return statuses, number
 

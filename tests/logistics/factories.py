@@ -47,8 +47,16 @@ def wechat_member(**kwargs):
 
 
 def paid_order(
-    *, user=None, quantities=(2, 1), method="wechat", fulfilment="delivery", store=None, paid_at=None,
-    status="paid", virtual=False, phone="+8613800138000",
+    *,
+    user=None,
+    quantities=(2, 1),
+    method="wechat",
+    fulfilment="delivery",
+    store=None,
+    paid_at=None,
+    status="paid",
+    virtual=False,
+    phone="+8613800138000",
 ):
     """A paid order with one line per entry of `quantities` (units of a different product each)."""
     from oscar.apps.basket.models import Basket
@@ -66,7 +74,12 @@ def paid_order(
         basket.add_product(product, quantity=quantity)
     country, _ = Country.objects.get_or_create(iso_3166_1_a2="CN", defaults={"printable_name": "中国", "name": "China"})
     address = ShippingAddress.objects.create(
-        first_name="张三", line1="漕溪北路88号", line4="上海市", state="上海市", postcode="200030", country=country,
+        first_name="张三",
+        line1="漕溪北路88号",
+        line4="上海市",
+        state="上海市",
+        postcode="200030",
+        country=country,
         phone_number=phone,
     )
     order = create_order(user=user, basket=basket, shipping_address=address)
@@ -74,14 +87,22 @@ def paid_order(
     if fulfilment == "pickup" and store is None:
         store = StoreFactory()
     OrderInfo.objects.create(
-        order=order, payment_method=method, fulfilment=fulfilment, pay_before=paid_at + dt.timedelta(minutes=30),
-        paid_at=paid_at, pickup_store=store if fulfilment == "pickup" else None,
+        order=order,
+        payment_method=method,
+        fulfilment=fulfilment,
+        pay_before=paid_at + dt.timedelta(minutes=30),
+        paid_at=paid_at,
+        pickup_store=store if fulfilment == "pickup" else None,
         pickup_code=f"{order.pk:06d}" if fulfilment == "pickup" else None,
     )
     Order.objects.filter(pk=order.pk).update(status=status)
     PaymentTransaction.objects.create(
-        order=order, provider=method, transaction_id=f"4200{order.pk:012d}", out_trade_no=order.number,
-        amount=order.total_incl_tax, payer_id=f"oWx-{user.pk}" if method == "wechat" else f"2088{user.pk:012d}",
+        order=order,
+        provider=method,
+        transaction_id=f"4200{order.pk:012d}",
+        out_trade_no=order.number,
+        amount=order.total_incl_tax,
+        payer_id=f"oWx-{user.pk}" if method == "wechat" else f"2088{user.pk:012d}",
         paid_at=paid_at,
     )
     return Order.objects.select_related("info").get(pk=order.pk)

@@ -30,8 +30,11 @@ def move_on(shipment, steps):
 def templates(db):
     for event, template_id in (("order_shipped", "tpl-shipped"), ("order_delivered", "tpl-delivered")):
         NoticeTemplate.objects.create(
-            platform="wechat", event=event, template_id=template_id,
-            field_map={"character_string1": "{order_number}", "thing2": "{carrier}"}, page="pages/order?n={order_number}",
+            platform="wechat",
+            event=event,
+            template_id=template_id,
+            field_map={"character_string1": "{order_number}", "thing2": "{carrier}"},
+            page="pages/order?n={order_number}",
         )
 
 
@@ -81,7 +84,9 @@ def test_the_timeline_costs_the_same_queries_however_long_it_is(carriers, commit
         assert len(client.get(reverse("shipment-detail", args=[long.pk])).json()["timeline"]) == 6
 
 
-def test_the_order_detail_selector_loads_any_number_of_parcels_in_three_queries(carriers, committed, django_assert_num_queries):
+def test_the_order_detail_selector_loads_any_number_of_parcels_in_three_queries(
+    carriers, committed, django_assert_num_queries
+):
     orders = [paid_order(quantities=(1, 1, 1)) for _ in range(3)]
     for order in orders:
         for line in line_ids(order):
@@ -99,7 +104,9 @@ def test_the_order_detail_selector_loads_any_number_of_parcels_in_three_queries(
 
 def test_the_shopper_hears_once_that_the_order_shipped_and_once_that_it_arrived(carriers, committed, templates):
     member = wechat_member()
-    record_grants(member=member, platform="wechat", accepted=["tpl-shipped", "tpl-shipped", "tpl-delivered"], rejected=[])
+    record_grants(
+        member=member, platform="wechat", accepted=["tpl-shipped", "tpl-shipped", "tpl-delivered"], rejected=[]
+    )
     order = paid_order(user=member, quantities=(1, 1))
     first, second = line_ids(order)
     parcel1 = ship(order, committed, lines={first: 1})

@@ -36,7 +36,10 @@ def csv_dataset(rows, headers=("order_number", "carrier", "tracking_number")):
 
 def import_rows(rows, *, dry_run=False, headers=("order_number", "carrier", "tracking_number")):
     return ShipmentImportResource().import_data(
-        csv_dataset(rows, headers), dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True,
+        csv_dataset(rows, headers),
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
     )
 
 
@@ -118,7 +121,9 @@ def test_an_excel_file_imports_too(carriers, operator):
     order = paid_order()
     dataset = csv_dataset([(order.number, "EMS", tracking_number("EMS"))])
     upload = SimpleUploadedFile("parcels.xlsx", dataset.export("xlsx"), "application/vnd.ms-excel")
-    preview = operator.post(reverse("admin:logistics_shipment_import"), {"format": "1", "resource": "0", "import_file": upload})
+    preview = operator.post(
+        reverse("admin:logistics_shipment_import"), {"format": "1", "resource": "0", "import_file": upload}
+    )
     operator.post(reverse("admin:logistics_shipment_process_import"), preview.context["confirm_form"].initial)
     assert Shipment.objects.get().carrier.code == "EMS"
 
@@ -141,8 +146,10 @@ def test_the_to_ship_queue_lists_oldest_payment_first_and_flags_overdue_orders(c
 
     overdue = operator.get(reverse("admin:logistics_ordertoship_changelist") + "?overdue=yes")
     assert [o.pk for o in overdue.context["cl"].result_list] == [late.pk]
-    by_store = operator.get(reverse("admin:logistics_ordertoship_changelist")
-                            + f"?info__pickup_store__id__exact={pickup.info.pickup_store_id}")
+    by_store = operator.get(
+        reverse("admin:logistics_ordertoship_changelist")
+        + f"?info__pickup_store__id__exact={pickup.info.pickup_store_id}"
+    )
     assert [o.pk for o in by_store.context["cl"].result_list] == [pickup.pk]
 
 
@@ -152,16 +159,31 @@ def test_an_operator_ships_chosen_lines_from_the_order_page(carriers, operator, 
     url = reverse("admin:logistics_ordertoship_ship", args=[order.pk])
     assert operator.get(url).status_code == 200
 
-    refused = operator.post(url, {"carrier": carriers["SF"].pk, "tracking_number": "123", f"line_{first}": 1,
-                                  f"line_{second}": 0})
+    refused = operator.post(
+        url, {"carrier": carriers["SF"].pk, "tracking_number": "123", f"line_{first}": 1, f"line_{second}": 0}
+    )
     assert refused.status_code == 200 and "not a 顺丰速运 tracking number" in refused.content.decode()
-    too_many = operator.post(url, {"carrier": carriers["SF"].pk, "tracking_number": tracking_number("SF"),
-                                   f"line_{first}": 3, f"line_{second}": 0})
+    too_many = operator.post(
+        url,
+        {
+            "carrier": carriers["SF"].pk,
+            "tracking_number": tracking_number("SF"),
+            f"line_{first}": 3,
+            f"line_{second}": 0,
+        },
+    )
     assert too_many.status_code == 200 and not Shipment.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        shipped = operator.post(url, {"carrier": carriers["SF"].pk, "tracking_number": tracking_number("SF"),
-                                      f"line_{first}": 1, f"line_{second}": 0})
+        shipped = operator.post(
+            url,
+            {
+                "carrier": carriers["SF"].pk,
+                "tracking_number": tracking_number("SF"),
+                f"line_{first}": 1,
+                f"line_{second}": 0,
+            },
+        )
     assert shipped.status_code == 302
     shipment = Shipment.objects.get()
     assert shipment.shipped_by == operator.staff
@@ -201,8 +223,10 @@ def test_failed_uploads_are_listed_and_retried_from_the_admin(carriers, operator
     assert [u.pk for u in failures.context["cl"].result_list] == [upload.pk]
     order.payment_transactions.update(payer_id="oWx-fixed")
     with django_capture_on_commit_callbacks(execute=True):
-        operator.post(reverse("admin:logistics_failedwechatshippingupload_changelist"),
-                      {"action": "retry", "_selected_action": [upload.pk]})
+        operator.post(
+            reverse("admin:logistics_failedwechatshippingupload_changelist"),
+            {"action": "retry", "_selected_action": [upload.pk]},
+        )
     upload.refresh_from_db()
     assert upload.state == "uploaded"
     queue = operator.get(reverse("admin:logistics_ordertoship_change", args=[order.pk]))
@@ -210,14 +234,21 @@ def test_failed_uploads_are_listed_and_retried_from_the_admin(carriers, operator
 
 
 def test_carrier_admin_refuses_a_broken_number_format(operator, carriers):
-    response = operator.post(reverse("admin:logistics_carrier_add"), {
-        "code": "DB", "name": "德邦", "wechat_company_id": "DBL", "tracking_code": "debangwuliu",
-        "number_pattern": "[0-9", "number_example": "", "position": 0, "is_active": "on",
-    })
+    response = operator.post(
+        reverse("admin:logistics_carrier_add"),
+        {
+            "code": "DB",
+            "name": "德邦",
+            "wechat_company_id": "DBL",
+            "tracking_code": "debangwuliu",
+            "number_pattern": "[0-9",
+            "number_example": "",
+            "position": 0,
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 200
     assert "number_pattern" in response.context["adminform"].form.errors
-
-
 
 
 def _queries_for(client, url):

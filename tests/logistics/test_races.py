@@ -36,13 +36,19 @@ def test_a_push_and_a_poll_at_once_record_each_event_once():
     shipment = services.ship_order(order=paid_order(), carrier="ZTO", tracking_number=tracking_number("ZTO"))
     start = timezone.now() - dt.timedelta(hours=3)
     timeline = ParcelTimeline(
-        carrier_code="zhongtong", tracking_number=shipment.tracking_number, status="in_transit",
-        events=[ParcelEvent(happened_at=start + dt.timedelta(hours=h), text=f"scan {h}", status=s)
-                for h, s in ((0, "accepted"), (1, "in_transit"), (2, "in_transit"))],
+        carrier_code="zhongtong",
+        tracking_number=shipment.tracking_number,
+        status="in_transit",
+        events=[
+            ParcelEvent(happened_at=start + dt.timedelta(hours=h), text=f"scan {h}", status=s)
+            for h, s in ((0, "accepted"), (1, "in_transit"), (2, "in_transit"))
+        ],
     )
 
     results = run_concurrently(
-        lambda i: services.record_timeline(shipment_id=shipment.pk, timeline=timeline, source="push" if i % 2 else "poll"),
+        lambda i: services.record_timeline(
+            shipment_id=shipment.pk, timeline=timeline, source="push" if i % 2 else "poll"
+        ),
         times=4,
     )
 

@@ -78,9 +78,13 @@ def test_lines_of_another_order_or_nothing_at_all_are_refused(carriers):
     order = paid_order(quantities=(1,))
     other = paid_order(quantities=(1,))
     with pytest.raises(services.InvalidShipment):
-        services.ship_order(order=order, carrier="ZTO", tracking_number=tracking_number("ZTO"), lines={line_ids(other)[0]: 1})
+        services.ship_order(
+            order=order, carrier="ZTO", tracking_number=tracking_number("ZTO"), lines={line_ids(other)[0]: 1}
+        )
     with pytest.raises(services.InvalidShipment):
-        services.ship_order(order=order, carrier="ZTO", tracking_number=tracking_number("ZTO"), lines={line_ids(order)[0]: 0})
+        services.ship_order(
+            order=order, carrier="ZTO", tracking_number=tracking_number("ZTO"), lines={line_ids(order)[0]: 0}
+        )
     assert not Shipment.objects.exists()
 
 

@@ -25,8 +25,12 @@ pytestmark = pytest.mark.django_db
 
 def ship(order, committed, carrier="ZTO", **kwargs):
     with committed():
-        return services.ship_order(order=order, carrier=carrier, tracking_number=kwargs.pop("number", None)
-                                   or tracking_number(carrier), **kwargs)
+        return services.ship_order(
+            order=order,
+            carrier=carrier,
+            tracking_number=kwargs.pop("number", None) or tracking_number(carrier),
+            **kwargs,
+        )
 
 
 def sandbox_parcel(shipment):
@@ -42,10 +46,23 @@ def move_on(shipment, steps=1):
 
 @pytest.mark.parametrize(
     ("code", "name", "expected"),
-    [("1", "", "accepted"), ("0", "", "in_transit"), ("1002", "", "in_transit"), ("5", "", "out_for_delivery"),
-     ("501", "", "out_for_delivery"), ("3", "", "delivered"), ("304", "", "delivered"), ("4", "", "returned"),
-     ("6", "", "returned"), ("2", "", "exception"), ("203", "", "exception"), ("14", "", "exception"),
-     ("", "派件", "out_for_delivery"), ("", "签收", "delivered"), ("", "unknown", "")],
+    [
+        ("1", "", "accepted"),
+        ("0", "", "in_transit"),
+        ("1002", "", "in_transit"),
+        ("5", "", "out_for_delivery"),
+        ("501", "", "out_for_delivery"),
+        ("3", "", "delivered"),
+        ("304", "", "delivered"),
+        ("4", "", "returned"),
+        ("6", "", "returned"),
+        ("2", "", "exception"),
+        ("203", "", "exception"),
+        ("14", "", "exception"),
+        ("", "派件", "out_for_delivery"),
+        ("", "签收", "delivered"),
+        ("", "unknown", ""),
+    ],
 )
 def test_provider_states_normalise_to_our_statuses(code, name, expected):
     assert normalise_state(code, name) == expected
@@ -118,8 +135,9 @@ def test_a_push_with_a_bad_signature_is_rejected_logged_and_changes_nothing(carr
     param = json.dumps({"status": "polling", "lastResult": sandbox.query_result(parcel)}, ensure_ascii=False)
 
     with caplog.at_level(logging.WARNING, logger="logistics.api"):
-        response = api.post(reverse("tracking-push"), {"param": param, "sign": md5_sign(param + "wrong-salt")},
-                            format="multipart")
+        response = api.post(
+            reverse("tracking-push"), {"param": param, "sign": md5_sign(param + "wrong-salt")}, format="multipart"
+        )
 
     assert response.status_code == 400
     assert response.json()["result"] is False
@@ -130,10 +148,14 @@ def test_a_push_with_a_bad_signature_is_rejected_logged_and_changes_nothing(carr
 
 
 def test_a_signed_push_for_an_unknown_parcel_is_acknowledged_and_ignored(carriers, api, settings):
-    param = json.dumps({"status": "polling", "lastResult": {"com": "zhongtong", "nu": "731234567890123", "state": "0",
-                                                            "data": []}})
-    response = api.post(reverse("tracking-push"), {"param": param, "sign": md5_sign(param + settings.TRACKING_PUSH_SALT)},
-                        format="multipart")
+    param = json.dumps(
+        {"status": "polling", "lastResult": {"com": "zhongtong", "nu": "731234567890123", "state": "0", "data": []}}
+    )
+    response = api.post(
+        reverse("tracking-push"),
+        {"param": param, "sign": md5_sign(param + settings.TRACKING_PUSH_SALT)},
+        format="multipart",
+    )
     assert response.status_code == 200
     assert response.json() == {"result": True, "returnCode": "200", "message": "成功"}
 
@@ -204,6 +226,9 @@ def test_the_sandbox_carrier_page_moves_a_parcel_on_with_a_button(carriers, comm
     moved = client.post(reverse("sandbox-tracking-advance"), {"com": "zhongtong", "num": shipment.tracking_number})
     assert moved.status_code == 302
     assert shipment.events.count() == 2
-    answer = client.post(reverse("sandbox-tracking-advance"), {"com": "zhongtong", "num": shipment.tracking_number},
-                         content_type="application/json")
+    answer = client.post(
+        reverse("sandbox-tracking-advance"),
+        {"com": "zhongtong", "num": shipment.tracking_number},
+        content_type="application/json",
+    )
     assert answer.json() == {"events": 3, "pushed": True}

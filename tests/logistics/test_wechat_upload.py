@@ -7,14 +7,15 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from oscar.apps.order.models import Order
 
 from logistics import services
 from logistics.models import WechatShippingUpload
 from platforms.sandbox import faults
 from platforms.sandbox.models import ShippingUpload
 from platforms.sandbox.wechat_views import shipping_payload_problems
+from storefront.orders import events as order_events
 from storefront.orders.services import mark_picked_up
-from storefront.payments.services import run_order_paid_effects
 from tests.factories import StaffFactory
 from tests.logistics.factories import line_ids, paid_order, tracking_number
 
@@ -50,10 +51,14 @@ def test_an_express_order_is_uploaded_when_it_ships(carriers, committed):
     assert payload["order_key"] == {"order_number_type": 2, "transaction_id": f"4200{order.pk:012d}"}
     assert payload["logistics_type"] == 1 and payload["delivery_mode"] == 1
     assert "is_all_delivered" not in payload
-    assert payload["shipping_list"] == [{
-        "tracking_no": shipment.tracking_number, "express_company": "ZTO",
-        "item_desc": "青山绿茶 1×2；青山绿茶 2×1", "contact": {"receiver_contact": "138****8000"},
-    }]
+    assert payload["shipping_list"] == [
+        {
+            "tracking_no": shipment.tracking_number,
+            "express_company": "ZTO",
+            "item_desc": "青山绿茶 1×2；青山绿茶 2×1",
+            "contact": {"receiver_contact": "138****8000"},
+        }
+    ]
     assert payload["payer"] == {"openid": f"oWx-{order.user_id}"}
     assert payload["upload_time"].endswith("+08:00")
 
@@ -76,7 +81,10 @@ def test_a_split_delivery_is_uploaded_per_parcel_the_last_marked_all_delivered(c
     assert (before["delivery_mode"], before["is_all_delivered"]) == (2, False)
     assert [item["tracking_no"] for item in before["shipping_list"]] == [parcel1.tracking_number]
     assert (after["delivery_mode"], after["is_all_delivered"]) == (2, True)
-    assert [item["tracking_no"] for item in after["shipping_list"]] == [parcel1.tracking_number, parcel2.tracking_number]
+    assert [item["tracking_no"] for item in after["shipping_list"]] == [
+        parcel1.tracking_number,
+        parcel2.tracking_number,
+    ]
     assert [item["express_company"] for item in after["shipping_list"]] == ["ZTO", "YD"]
 
 
@@ -99,7 +107,8 @@ def test_a_virtual_prize_order_is_uploaded_as_virtual_once_paid(carriers, commit
     order = paid_order(quantities=(1,), virtual=True)
 
     with committed():
-        run_order_paid_effects(order.pk)  # what payments runs after the commit that made it paid
+        # What the status service announces after the commit that made the order paid.
+        order_events.order_paid.send_robust(sender=Order, order=order)
 
     (payload,) = received()
     assert shipping_payload_problems(payload) == []

@@ -48,6 +48,8 @@ def wechat_identity(member, openid: str | None = None):
     from storefront.members.models import Identity
 
     return Identity.objects.create(
-        member=member, platform="wechat", app_id=settings.WECHAT_APP_ID,
+        member=member,
+        platform="wechat",
+        app_id=settings.WECHAT_APP_ID,
         openid=openid or "o" + secrets.token_hex(10),
     )

@@ -22,7 +22,8 @@ def test_a_shopper_records_the_templates_they_accepted(member, member_api):
     response = member_api.post(URL, {"accepted": [shipped.template_id], "rejected": [paid.template_id]}, format="json")
     assert response.status_code == 200
     assert sorted((g["template_id"], g["remaining"]) for g in response.json()["grants"]) == sorted(
-        [(shipped.template_id, 1), (paid.template_id, 0)])
+        [(shipped.template_id, 1), (paid.template_id, 0)]
+    )
     member_api.post(URL, {"accepted": [shipped.template_id]}, format="json")
     grant = NoticeGrant.objects.get(member=member, template_id=shipped.template_id)
     assert (grant.remaining, grant.accepted_total) == (2, 2)
@@ -47,8 +48,7 @@ def test_grants_are_recorded_for_the_caller_only(member_api):
 
 
 @pytest.mark.parametrize("count", [1, 10])
-def test_recording_grants_takes_the_same_queries_for_one_or_ten_templates(member_api, django_assert_num_queries,
-                                                                            count):
+def test_recording_grants_takes_the_same_queries_for_one_or_ten_templates(member_api, django_assert_num_queries, count):
     templates = [NoticeTemplateFactory() for _ in range(count)]
     # token lookup 1, template check 1, savepoint 2, insert 1, update 1, read 1
     with django_assert_num_queries(QUERIES_TO_RECORD_GRANTS):
@@ -91,8 +91,9 @@ def test_an_event_without_a_template_sends_nothing(member):
     assert send_notice(member=member, event="nobody_configured_this", context={}) == []
 
 
-def test_a_platform_outage_is_retried_until_the_notice_goes_out(member, django_capture_on_commit_callbacks,
-                                                                 monkeypatch):
+def test_a_platform_outage_is_retried_until_the_notice_goes_out(
+    member, django_capture_on_commit_callbacks, monkeypatch
+):
     from config.celery import app
 
     # Eager tasks only run their retries when errors are not propagated (as in a worker).
@@ -130,7 +131,8 @@ def test_two_concurrent_sends_never_use_one_grant_twice():
     assert connection.vendor == "postgresql"
     grant = NoticeGrantFactory(remaining=1)
     results = run_concurrently(
-        lambda i: consume_grant(member=grant.member, platform="wechat", template_id=grant.template_id), times=8)
+        lambda i: consume_grant(member=grant.member, platform="wechat", template_id=grant.template_id), times=8
+    )
     assert results.errors == []
     assert sorted(results.values) == [False] * 7 + [True]
     grant.refresh_from_db()

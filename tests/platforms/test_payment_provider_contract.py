@@ -50,8 +50,14 @@ def _tamper_wechatpay_amount(headers: dict, body: bytes) -> tuple[dict, bytes]:
 
     envelope = json.loads(body)
     resource = envelope["resource"]
-    plain = json.loads(aes_decrypt(nonce=resource["nonce"], ciphertext=resource["ciphertext"],
-                                   associated_data=resource["associated_data"], apiv3_key=sandbox_keys().apiv3_key))
+    plain = json.loads(
+        aes_decrypt(
+            nonce=resource["nonce"],
+            ciphertext=resource["ciphertext"],
+            associated_data=resource["associated_data"],
+            apiv3_key=sandbox_keys().apiv3_key,
+        )
+    )
     plain["amount"].update(total=1, payer_total=1)
     return headers, notification_body(envelope["event_type"], plain).encode()
 
@@ -92,8 +98,11 @@ class Sandbox:
 
     def pay(self, client, prepay: Prepay, *, result: str = "success") -> dict:
         """The payer pays (or fails) in the cashier; the answer of the sandbox's control."""
-        answer = client.post(self.complete_url, {self.reference_field: prepay.reference, "result": result},
-                             content_type="application/json")
+        answer = client.post(
+            self.complete_url,
+            {self.reference_field: prepay.reference, "result": result},
+            content_type="application/json",
+        )
         assert answer.status_code == 200, answer.content
         return answer.json()
 
@@ -105,15 +114,25 @@ class Sandbox:
 
 SANDBOXES = {
     "wechat": Sandbox(
-        name="wechat", payer_id="o_contract_payer", complete_url="/sandbox/wechatpay/complete/",
-        reference_field="prepay_id", transaction_field="transaction_id", platform="wechatpay",
-        id_settings=("WECHAT_APP_ID", "WECHATPAY_MCH_ID"), tamper_amount=_tamper_wechatpay_amount,
+        name="wechat",
+        payer_id="o_contract_payer",
+        complete_url="/sandbox/wechatpay/complete/",
+        reference_field="prepay_id",
+        transaction_field="transaction_id",
+        platform="wechatpay",
+        id_settings=("WECHAT_APP_ID", "WECHATPAY_MCH_ID"),
+        tamper_amount=_tamper_wechatpay_amount,
         unsign=_unsign_wechatpay,
     ),
     "alipay": Sandbox(
-        name="alipay", payer_id="2088000011112222", complete_url="/sandbox/alipay/complete/",
-        reference_field="trade_no", transaction_field="trade_no", platform="alipay",
-        id_settings=("ALIPAY_APP_ID", "ALIPAY_SELLER_ID"), tamper_amount=_tamper_alipay_amount,
+        name="alipay",
+        payer_id="2088000011112222",
+        complete_url="/sandbox/alipay/complete/",
+        reference_field="trade_no",
+        transaction_field="trade_no",
+        platform="alipay",
+        id_settings=("ALIPAY_APP_ID", "ALIPAY_SELLER_ID"),
+        tamper_amount=_tamper_alipay_amount,
         unsign=_unsign_alipay,
     ),
 }
@@ -133,8 +152,12 @@ def provider(sandbox, db):
 
 def prepay(provider, sandbox, number=ORDER, amount=AMOUNT, *, expires_at=None) -> Prepay:
     return provider.prepay(
-        out_trade_no=number, amount=amount, description="明前龙井 250g", payer_id=sandbox.payer_id,
-        expires_at=expires_at or timezone.now() + dt.timedelta(minutes=30), notify_url=NOTIFY_URL,
+        out_trade_no=number,
+        amount=amount,
+        description="明前龙井 250g",
+        payer_id=sandbox.payer_id,
+        expires_at=expires_at or timezone.now() + dt.timedelta(minutes=30),
+        notify_url=NOTIFY_URL,
     )
 
 
@@ -244,8 +267,14 @@ def test_close_of_a_paid_trade_is_refused_and_it_stays_paid(provider, sandbox, c
 def test_a_refund_reaches_success_with_its_amount(provider, sandbox, client, django_capture_on_commit_callbacks):
     paid(provider, sandbox, client)
     with django_capture_on_commit_callbacks(execute=True):  # the provider settles it after answering
-        started = provider.refund(out_trade_no=ORDER, out_refund_no="CR1", amount=Decimal("28.00"),
-                                  total=AMOUNT, reason="少发一包", notify_url=NOTIFY_URL)
+        started = provider.refund(
+            out_trade_no=ORDER,
+            out_refund_no="CR1",
+            amount=Decimal("28.00"),
+            total=AMOUNT,
+            reason="少发一包",
+            notify_url=NOTIFY_URL,
+        )
     assert isinstance(started, RefundState)
     assert (started.provider, started.out_trade_no, started.out_refund_no) == (sandbox.name, ORDER, "CR1")
     assert started.state in ("processing", "success")
@@ -257,12 +286,14 @@ def test_a_refund_reaches_success_with_its_amount(provider, sandbox, client, dja
     assert_yuan(settled.amount, Decimal("28.00"))
 
 
-def test_the_refund_notification_names_the_refund_and_its_amount(provider, sandbox, client,
-                                                                  django_capture_on_commit_callbacks):
+def test_the_refund_notification_names_the_refund_and_its_amount(
+    provider, sandbox, client, django_capture_on_commit_callbacks
+):
     paid(provider, sandbox, client)
     with django_capture_on_commit_callbacks(execute=True):
-        provider.refund(out_trade_no=ORDER, out_refund_no="CR1", amount=Decimal("28.00"), total=AMOUNT,
-                        notify_url=NOTIFY_URL)
+        provider.refund(
+            out_trade_no=ORDER, out_refund_no="CR1", amount=Decimal("28.00"), total=AMOUNT, notify_url=NOTIFY_URL
+        )
     headers, body = sandbox.last_notification()
     note = provider.parse_notification(headers=headers, body=body)
     assert note.kind == "refund" and note.refund is not None

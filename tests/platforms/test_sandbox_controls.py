@@ -33,21 +33,33 @@ def test_a_bad_phone_is_refused_in_the_kits_error_shape(api):
 
 
 def test_completing_a_payment_notifies_the_notify_url(api, wechatpay):
-    prepay = wechatpay.prepay(out_trade_no="T3000000001", amount=Decimal("9.90"), description="茶包",
-                              payer_id="o1", expires_at=timezone.now() + dt.timedelta(minutes=30),
-                              notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/")
-    response = api.post("/sandbox/wechatpay/complete/", {"prepay_id": prepay.reference, "result": "success"},
-                        format="json")
+    prepay = wechatpay.prepay(
+        out_trade_no="T3000000001",
+        amount=Decimal("9.90"),
+        description="茶包",
+        payer_id="o1",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/",
+    )
+    response = api.post(
+        "/sandbox/wechatpay/complete/", {"prepay_id": prepay.reference, "result": "success"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["trade_state"] == "SUCCESS"
     assert Delivery.objects.get().event_type == "TRANSACTION.SUCCESS"
 
 
 def test_a_failed_payment_sends_nothing(api, wechatpay):
-    prepay = wechatpay.prepay(out_trade_no="T3000000002", amount=Decimal("9.90"), description="茶包",
-                              payer_id="o1", expires_at=timezone.now() + dt.timedelta(minutes=30),
-                              notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/")
-    response = api.post("/sandbox/wechatpay/complete/", {"prepay_id": prepay.reference, "result": "fail"},
-                        format="json")
+    prepay = wechatpay.prepay(
+        out_trade_no="T3000000002",
+        amount=Decimal("9.90"),
+        description="茶包",
+        payer_id="o1",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/",
+    )
+    response = api.post(
+        "/sandbox/wechatpay/complete/", {"prepay_id": prepay.reference, "result": "fail"}, format="json"
+    )
     assert response.json()["trade_state"] == "PAYERROR" and Delivery.objects.count() == 0
 
 
@@ -65,9 +77,14 @@ def test_faults_are_switched_on_and_off_by_the_control_endpoint(api):
 
 
 def test_the_page_shows_pending_payments_with_pay_buttons(client, wechatpay):
-    wechatpay.prepay(out_trade_no="T3000000003", amount=Decimal("9.90"), description="白茶饼", payer_id="o1",
-                     expires_at=timezone.now() + dt.timedelta(minutes=30),
-                     notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/")
+    wechatpay.prepay(
+        out_trade_no="T3000000003",
+        amount=Decimal("9.90"),
+        description="白茶饼",
+        payer_id="o1",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/",
+    )
     WeChatMiniProgram().send_notice(openid="o1", template_id="tpl_1", page="", data={"thing1": "已发货"})
     page = client.get("/sandbox/")
     assert page.status_code == 200
@@ -76,9 +93,14 @@ def test_the_page_shows_pending_payments_with_pay_buttons(client, wechatpay):
 
 
 def test_the_pay_button_pays_and_comes_back_to_the_page(client, wechatpay):
-    prepay = wechatpay.prepay(out_trade_no="T3000000004", amount=Decimal("9.90"), description="茶", payer_id="o1",
-                              expires_at=timezone.now() + dt.timedelta(minutes=30),
-                              notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/")
+    prepay = wechatpay.prepay(
+        out_trade_no="T3000000004",
+        amount=Decimal("9.90"),
+        description="茶",
+        payer_id="o1",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url="http://127.0.0.1:8000/api/v1/notify/wechatpay/",
+    )
     response = client.post("/sandbox/wechatpay/complete/", {"prepay_id": prepay.reference, "result": "success"})
     assert response.status_code == 302 and response["Location"] == "/sandbox/"
     assert PayTrade.objects.get().state == "SUCCESS"

@@ -41,8 +41,11 @@ def test_alipay_gateway_and_urlopen_are_where_the_transport_expects():
 @pytest.mark.django_db
 def test_a_request_to_the_real_wechat_host_is_answered_by_the_sandbox_in_process():
     session = transport.platform_session("wechat")
-    response = transport.send(session, "GET", "https://api.weixin.qq.com/sns/jscode2session?js_code=nope"
-                              "&appid=wxdemo0000000001&secret=demo-wechat-secret")
+    response = transport.send(
+        session,
+        "GET",
+        "https://api.weixin.qq.com/sns/jscode2session?js_code=nope&appid=wxdemo0000000001&secret=demo-wechat-secret",
+    )
     assert response.status_code == 200
     assert response.json()["errcode"] == 40029
 
@@ -65,8 +68,12 @@ def test_the_sandbox_timeout_fault_raises_what_a_real_timeout_raises():
 def test_an_in_process_call_keeps_the_callers_transaction_and_language():
     translation.activate("en")
     with transaction.atomic():
-        transport.send(transport.platform_session("wechat"), "GET", "https://api.weixin.qq.com/cgi-bin/token",
-                       headers={"Accept-Language": "zh-hans"})
+        transport.send(
+            transport.platform_session("wechat"),
+            "GET",
+            "https://api.weixin.qq.com/cgi-bin/token",
+            headers={"Accept-Language": "zh-hans"},
+        )
         assert connection.in_atomic_block
         assert not connection.needs_rollback
     assert translation.get_language() == "en"
@@ -84,7 +91,6 @@ def test_routed_requests_fill_in_the_platform_timeout(settings):
     routed = transport.RoutedRequests(Recorder())
     assert routed.post("https://api.mch.weixin.qq.com/v3/x", json={}, timeout=None) == "answered"
     assert seen["timeout"] == 2.5 and seen["method"] == "POST"
-
 
 
 # --- one mapping of outages, whichever adapter (transport.unavailable_from and friends) -----------------
@@ -139,8 +145,12 @@ def _kuaidi100(monkeypatch, failing=None):
     return lambda: tracking.poll(carrier_code="SF", tracking_number="SF1234567890123")
 
 
-ADAPTERS = {"wechat mini program": _wechat_miniprogram, "wechat pay": _wechat_pay, "alipay": _alipay,
-            "kuaidi100": _kuaidi100}
+ADAPTERS = {
+    "wechat mini program": _wechat_miniprogram,
+    "wechat pay": _wechat_pay,
+    "alipay": _alipay,
+    "kuaidi100": _kuaidi100,
+}
 FAILURES = {
     "read timeout": (dict(exc=requests.exceptions.ReadTimeout), transport.TIMEOUT),
     "connect timeout": (dict(exc=requests.exceptions.ConnectTimeout), transport.TIMEOUT),

@@ -24,8 +24,14 @@ def shipping_payload(**overrides):
         "order_key": {"order_number_type": 1, "mchid": "1900000001", "out_trade_no": "T20261125001"},
         "logistics_type": 1,
         "delivery_mode": 1,
-        "shipping_list": [{"tracking_no": "SF1234567890", "express_company": "SF", "item_desc": "明前龙井 x1",
-                           "contact": {"receiver_contact": "138****0000"}}],
+        "shipping_list": [
+            {
+                "tracking_no": "SF1234567890",
+                "express_company": "SF",
+                "item_desc": "明前龙井 x1",
+                "contact": {"receiver_contact": "138****0000"},
+            }
+        ],
         "upload_time": "2026-11-25T12:00:00+08:00",
         "payer": {"openid": "o_payer"},
     }
@@ -100,15 +106,20 @@ def test_a_url_link_opens_the_mini_program(wechat):
 
 
 def test_a_subscribe_message_is_recorded_with_its_data(wechat):
-    wechat.send_notice(openid="o_fan", template_id="tpl_ship", page="pages/order/detail?number=1",
-                       data={"thing2": "顺丰速运"})
+    wechat.send_notice(
+        openid="o_fan", template_id="tpl_ship", page="pages/order/detail?number=1", data={"thing2": "顺丰速运"}
+    )
     message = SubscribeMessage.objects.get()
     assert message.data == {"thing2": {"value": "顺丰速运"}} and message.touser == "o_fan"
 
 
 def test_subscribe_message_values_are_cut_to_what_their_field_type_allows(wechat):
-    wechat.send_notice(openid="o_fan", template_id="tpl_ship", page="",
-                       data={"thing2": "一" * 30, "character_string1": "T" * 40, "time3": "2026-11-25 12:00"})
+    wechat.send_notice(
+        openid="o_fan",
+        template_id="tpl_ship",
+        page="",
+        data={"thing2": "一" * 30, "character_string1": "T" * 40, "time3": "2026-11-25 12:00"},
+    )
     data = SubscribeMessage.objects.get().data
     assert data["thing2"]["value"] == "一" * 19 + "…"
     assert data["character_string1"]["value"] == "T" * 32 and data["time3"]["value"] == "2026-11-25 12:00"
@@ -137,16 +148,26 @@ def test_a_well_formed_shipping_upload_is_recorded(wechat):
     assert ShippingUpload.objects.get().payload["order_key"]["out_trade_no"] == "T20261125001"
 
 
-@pytest.mark.parametrize("overrides, complaint", [
-    ({"logistics_type": 9}, "logistics_type"),
-    ({"delivery_mode": 2}, "is_all_delivered"),
-    ({"upload_time": "2026-11-25 12:00:00"}, "RFC 3339"),
-    ({"payer": {}}, "payer.openid"),
-    ({"delivery_mode": 2, "is_all_delivered": True,
-      "shipping_list": [{"tracking_no": f"SF{i}", "express_company": "ZTO", "item_desc": "茶"} for i in range(16)]},
-     "at most 15"),
-    ({"shipping_list": [{"tracking_no": "SF1", "express_company": "SF", "item_desc": "茶"}]}, "contact"),
-])
+@pytest.mark.parametrize(
+    "overrides, complaint",
+    [
+        ({"logistics_type": 9}, "logistics_type"),
+        ({"delivery_mode": 2}, "is_all_delivered"),
+        ({"upload_time": "2026-11-25 12:00:00"}, "RFC 3339"),
+        ({"payer": {}}, "payer.openid"),
+        (
+            {
+                "delivery_mode": 2,
+                "is_all_delivered": True,
+                "shipping_list": [
+                    {"tracking_no": f"SF{i}", "express_company": "ZTO", "item_desc": "茶"} for i in range(16)
+                ],
+            },
+            "at most 15",
+        ),
+        ({"shipping_list": [{"tracking_no": "SF1", "express_company": "SF", "item_desc": "茶"}]}, "contact"),
+    ],
+)
 def test_a_malformed_shipping_upload_is_refused_like_wechat_does(wechat, overrides, complaint):
     with pytest.raises(PlatformError) as caught:
         wechat.upload_shipping(shipping_payload(**overrides))
@@ -181,16 +202,22 @@ def test_a_token_refused_twice_is_an_error_not_a_loop(wechat, monkeypatch):
 
     wechat.check_text("你好", openid="o1")
     # From now on WeChat only hands out tokens that are already expired.
-    monkeypatch.setattr(wechat_views, "_issue_token", lambda appid: AccessToken.objects.create(
-        appid=appid, token=f"dead{AccessToken.objects.count()}",
-        expires_at=timezone.now() - dt.timedelta(seconds=1)))
+    monkeypatch.setattr(
+        wechat_views,
+        "_issue_token",
+        lambda appid: AccessToken.objects.create(
+            appid=appid, token=f"dead{AccessToken.objects.count()}", expires_at=timezone.now() - dt.timedelta(seconds=1)
+        ),
+    )
     expire_access_tokens()
     with pytest.raises(PlatformError) as caught:
         wechat.check_text("你好", openid="o1")
     assert caught.value.code == "42001"
 
 
-@pytest.mark.parametrize(("mode", "code"), [("timeout", "timeout"), ("http_500", "http_5xx"), ("busy", "platform_busy")])
+@pytest.mark.parametrize(
+    ("mode", "code"), [("timeout", "timeout"), ("http_500", "http_5xx"), ("busy", "platform_busy")]
+)
 def test_each_outage_fault_is_platform_unavailable_and_retryable(wechat, mode, code):
     wechat.check_text("warm up the token", openid="o1")
     faults.set_fault("wechat", mode)

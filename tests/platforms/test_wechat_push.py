@@ -23,8 +23,11 @@ def sign(*parts):
 
 def plain_query(timestamp=None, nonce="n0nce", token=None):
     timestamp = str(timestamp or int(time.time()))
-    return {"timestamp": timestamp, "nonce": nonce,
-            "signature": sign(token or settings.WECHAT_PUSH_TOKEN, timestamp, nonce)}
+    return {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "signature": sign(token or settings.WECHAT_PUSH_TOKEN, timestamp, nonce),
+    }
 
 
 @pytest.fixture
@@ -55,8 +58,7 @@ def test_an_image_verdict_pushed_in_safe_mode_reaches_its_handler(received, djan
     assert [(m["trace_id"], m["result"]["suggest"]) for m in received] == [(trace_id, "risky")]
 
 
-def test_a_push_signed_wrongly_by_the_fault_is_refused_and_not_dispatched(received,
-                                                                           django_capture_on_commit_callbacks):
+def test_a_push_signed_wrongly_by_the_fault_is_refused_and_not_dispatched(received, django_capture_on_commit_callbacks):
     from platforms.sandbox import faults
     from platforms.sandbox.models import Delivery
 
@@ -69,23 +71,30 @@ def test_a_push_signed_wrongly_by_the_fault_is_refused_and_not_dispatched(receiv
 
 def test_a_plain_mode_push_with_a_good_signature_is_dispatched(api, received):
     body = {"Event": "wxa_media_check", "trace_id": "t1", "result": {"suggest": "pass"}}
-    response = api.post(f"{URL}?" + "&".join(f"{k}={v}" for k, v in plain_query().items()),
-                        data=json.dumps(body), content_type="application/json")
+    response = api.post(
+        f"{URL}?" + "&".join(f"{k}={v}" for k, v in plain_query().items()),
+        data=json.dumps(body),
+        content_type="application/json",
+    )
     assert response.status_code == 200 and response.content == b"success"
     assert received == [body]
 
 
 # Built when the test runs, not when it is collected: a long suite would make them stale.
-@pytest.mark.parametrize("make_query, code", [
-    (lambda: {}, "missing_signature"),
-    (lambda: plain_query(token="forged"), "invalid_signature"),
-    (lambda: plain_query(timestamp=int(time.time()) - 600), "stale_timestamp"),
-])
+@pytest.mark.parametrize(
+    "make_query, code",
+    [
+        (lambda: {}, "missing_signature"),
+        (lambda: plain_query(token="forged"), "invalid_signature"),
+        (lambda: plain_query(timestamp=int(time.time()) - 600), "stale_timestamp"),
+    ],
+)
 def test_a_push_that_cannot_be_trusted_is_refused_and_not_dispatched(api, received, make_query, code):
     query = make_query()
     body = json.dumps({"Event": "wxa_media_check", "trace_id": "t1"})
-    response = api.post(f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items()), data=body,
-                        content_type="application/json")
+    response = api.post(
+        f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items()), data=body, content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == code
     assert received == []
 
@@ -93,8 +102,11 @@ def test_a_push_that_cannot_be_trusted_is_refused_and_not_dispatched(api, receiv
 def test_a_safe_mode_push_with_a_wrong_msg_signature_is_refused(api, received):
     query = plain_query()
     query.update(encrypt_type="aes", msg_signature="0" * 40)
-    response = api.post(f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items()),
-                        data=json.dumps({"ToUserName": "gh", "Encrypt": "AAAA"}), content_type="application/json")
+    response = api.post(
+        f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items()),
+        data=json.dumps({"ToUserName": "gh", "Encrypt": "AAAA"}),
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_signature"
     assert received == []
 
@@ -102,10 +114,14 @@ def test_a_safe_mode_push_with_a_wrong_msg_signature_is_refused(api, received):
 def test_a_safe_mode_push_whose_encrypt_was_tampered_with_is_refused(api, received):
     query = plain_query()
     encrypt = "dGFtcGVyZWQ="
-    query.update(encrypt_type="aes",
-                 msg_signature=sign(settings.WECHAT_PUSH_TOKEN, query["timestamp"], query["nonce"], encrypt))
-    response = api.post(f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items()),
-                        data=json.dumps({"ToUserName": "gh", "Encrypt": encrypt}), content_type="application/json")
+    query.update(
+        encrypt_type="aes", msg_signature=sign(settings.WECHAT_PUSH_TOKEN, query["timestamp"], query["nonce"], encrypt)
+    )
+    response = api.post(
+        f"{URL}?" + "&".join(f"{k}={v}" for k, v in query.items()),
+        data=json.dumps({"ToUserName": "gh", "Encrypt": encrypt}),
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "decrypt_failed"
     assert received == []
 

@@ -30,8 +30,12 @@ NOTIFY_URL = "http://127.0.0.1:8000/api/v1/notify/wechatpay/"
 
 def prepay(provider, number="T20261125001", amount="128.00", openid="o_payer"):
     return provider.prepay(
-        out_trade_no=number, amount=Decimal(amount), description="明前龙井 250g", payer_id=openid,
-        expires_at=timezone.now() + dt.timedelta(minutes=30), notify_url=NOTIFY_URL,
+        out_trade_no=number,
+        amount=Decimal(amount),
+        description="明前龙井 250g",
+        payer_id=openid,
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url=NOTIFY_URL,
     )
 
 
@@ -42,9 +46,14 @@ def paid(provider, number="T20261125001", amount="128.00"):
 
 def trade_resource(trade, **overrides):
     resource = {
-        "appid": trade.appid, "mchid": trade.mchid, "out_trade_no": trade.out_trade_no,
-        "transaction_id": "4200000001", "trade_type": "JSAPI", "trade_state": "SUCCESS",
-        "success_time": "2026-11-25T12:00:00+08:00", "payer": {"openid": trade.payer_openid},
+        "appid": trade.appid,
+        "mchid": trade.mchid,
+        "out_trade_no": trade.out_trade_no,
+        "transaction_id": "4200000001",
+        "trade_type": "JSAPI",
+        "trade_state": "SUCCESS",
+        "success_time": "2026-11-25T12:00:00+08:00",
+        "payer": {"openid": trade.payer_openid},
         "amount": {"total": trade.total, "payer_total": trade.total, "currency": "CNY", "payer_currency": "CNY"},
     }
     resource.update(overrides)
@@ -105,8 +114,14 @@ def test_closing_a_paid_order_is_refused(wechatpay):
 def test_a_refund_is_processing_then_succeeds_with_a_notification(wechatpay, django_capture_on_commit_callbacks):
     paid(wechatpay)
     with django_capture_on_commit_callbacks(execute=True):
-        state = wechatpay.refund(out_trade_no="T20261125001", out_refund_no="R1", amount=Decimal("28.00"),
-                                 total=Decimal("128.00"), reason="少发一包", notify_url=NOTIFY_URL)
+        state = wechatpay.refund(
+            out_trade_no="T20261125001",
+            out_refund_no="R1",
+            amount=Decimal("28.00"),
+            total=Decimal("128.00"),
+            reason="少发一包",
+            notify_url=NOTIFY_URL,
+        )
     assert state.state == "processing" and state.amount == Decimal("28.00")
     assert wechatpay.query_refund(out_trade_no="T20261125001", out_refund_no="R1").state == "success"
     sent = Delivery.objects.get(event_type="REFUND.SUCCESS")
@@ -118,8 +133,9 @@ def test_a_refund_is_processing_then_succeeds_with_a_notification(wechatpay, dja
 def test_refunding_more_than_was_paid_is_refused(wechatpay):
     paid(wechatpay)
     with pytest.raises(PlatformError) as caught:
-        wechatpay.refund(out_trade_no="T20261125001", out_refund_no="R1", amount=Decimal("200.00"),
-                         total=Decimal("128.00"))
+        wechatpay.refund(
+            out_trade_no="T20261125001", out_refund_no="R1", amount=Decimal("200.00"), total=Decimal("128.00")
+        )
     assert caught.value.code == "not_enough"
 
 
@@ -163,8 +179,9 @@ def test_a_notification_signed_with_another_key_is_refused(wechatpay):
 
 def test_a_notification_more_than_five_minutes_old_is_refused(wechatpay):
     trade = paid(wechatpay)
-    headers, body = signed(notification_body("TRANSACTION.SUCCESS", trade_resource(trade)),
-                           timestamp=int(time.time()) - 301)
+    headers, body = signed(
+        notification_body("TRANSACTION.SUCCESS", trade_resource(trade)), timestamp=int(time.time()) - 301
+    )
     assert refused(wechatpay, headers, body) == "stale_timestamp"
 
 
@@ -212,8 +229,7 @@ def test_the_statement_of_a_day_lists_its_payments_and_refunds(wechatpay, django
     paid(wechatpay, "T1000000001", "10.00")
     paid(wechatpay, "T1000000002", "20.50")
     with django_capture_on_commit_callbacks(execute=True):
-        wechatpay.refund(out_trade_no="T1000000002", out_refund_no="R2", amount=Decimal("5.50"),
-                         total=Decimal("20.50"))
+        wechatpay.refund(out_trade_no="T1000000002", out_refund_no="R2", amount=Decimal("5.50"), total=Decimal("20.50"))
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     PayTrade.objects.update(success_time=timezone.now() - dt.timedelta(days=1))
     from platforms.sandbox.models import PayRefund
@@ -229,7 +245,9 @@ def test_the_statement_of_a_day_lists_its_payments_and_refunds(wechatpay, django
 
 # --- faults -------------------------------------------------------------------------------------------
 # The sandbox answers both http_500 and busy with HTTP 500 SYSTEM_ERROR, WeChat Pay's "busy".
-@pytest.mark.parametrize(("mode", "code"), [("timeout", "timeout"), ("http_500", "platform_busy"), ("busy", "platform_busy")])
+@pytest.mark.parametrize(
+    ("mode", "code"), [("timeout", "timeout"), ("http_500", "platform_busy"), ("busy", "platform_busy")]
+)
 def test_an_outage_of_wechat_pay_is_platform_unavailable(wechatpay, mode, code):
     faults.set_fault("wechatpay", mode)
     with pytest.raises(PlatformUnavailable) as caught:
@@ -275,10 +293,20 @@ def test_out_of_order_notifications_arrive_after_the_next_one(wechatpay, django_
     Delivery.objects.all().delete()
     faults.set_fault("wechatpay", "out_of_order")
     with django_capture_on_commit_callbacks(execute=False) as refunds_done:
-        wechatpay.refund(out_trade_no=paid_trade.out_trade_no, out_refund_no="R1", amount=Decimal("1.00"),
-                         total=Decimal("128.00"), notify_url=NOTIFY_URL)
-        wechatpay.refund(out_trade_no=paid_trade.out_trade_no, out_refund_no="R2", amount=Decimal("2.00"),
-                         total=Decimal("128.00"), notify_url=NOTIFY_URL)
+        wechatpay.refund(
+            out_trade_no=paid_trade.out_trade_no,
+            out_refund_no="R1",
+            amount=Decimal("1.00"),
+            total=Decimal("128.00"),
+            notify_url=NOTIFY_URL,
+        )
+        wechatpay.refund(
+            out_trade_no=paid_trade.out_trade_no,
+            out_refund_no="R2",
+            amount=Decimal("2.00"),
+            total=Decimal("128.00"),
+            notify_url=NOTIFY_URL,
+        )
     assert len(refunds_done) == 2
     refunds_done[0]()
     assert Delivery.objects.get(reference="R1").state == Delivery.State.HELD
@@ -305,8 +333,9 @@ def test_certificate_mode_downloads_the_platform_certificate_through_the_sandbox
 def test_complete_refund_is_idempotent(wechatpay, django_capture_on_commit_callbacks):
     paid(wechatpay)
     with django_capture_on_commit_callbacks(execute=True):
-        state = wechatpay.refund(out_trade_no="T20261125001", out_refund_no="R1", amount=Decimal("1.00"),
-                                 total=Decimal("128.00"))
+        state = wechatpay.refund(
+            out_trade_no="T20261125001", out_refund_no="R1", amount=Decimal("1.00"), total=Decimal("128.00")
+        )
     from platforms.sandbox.models import PayRefund
 
     complete_refund(PayRefund.objects.get(out_refund_no=state.out_refund_no).pk)

@@ -20,10 +20,23 @@ ProductImage = get_model("catalogue", "ProductImage")
 StockRecord = get_model("partner", "StockRecord")
 
 SNAPSHOT_MODELS = [
-    Category, Product, get_model("catalogue", "ProductClass"), get_model("catalogue", "ProductAttribute"),
-    ProductAttributeValue, get_model("catalogue", "AttributeOptionGroup"), get_model("catalogue", "AttributeOption"),
-    get_model("catalogue", "ProductCategory"), ProductImage, StockRecord, get_model("partner", "Partner"),
-    Store, StoreHours, StoreHoursException, StorePhoto, get_user_model(), Group,
+    Category,
+    Product,
+    get_model("catalogue", "ProductClass"),
+    get_model("catalogue", "ProductAttribute"),
+    ProductAttributeValue,
+    get_model("catalogue", "AttributeOptionGroup"),
+    get_model("catalogue", "AttributeOption"),
+    get_model("catalogue", "ProductCategory"),
+    ProductImage,
+    StockRecord,
+    get_model("partner", "Partner"),
+    Store,
+    StoreHours,
+    StoreHoursException,
+    StorePhoto,
+    get_user_model(),
+    Group,
 ]
 
 
@@ -84,11 +97,16 @@ def test_the_catalogue_has_thirty_products_most_of_them_with_skus(loaded):
 
 
 def test_skus_vary_by_flavour_size_and_temperature(loaded):
-    codes = set(ProductAttributeValue.objects.filter(product__structure=Product.CHILD).values_list("attribute__code", flat=True))
+    codes = set(
+        ProductAttributeValue.objects.filter(product__structure=Product.CHILD).values_list("attribute__code", flat=True)
+    )
     assert {"flavour", "cup_size", "temperature", "tea_size"} <= codes
     latte = Product.objects.get(upc="QS-C-LATTE")
     assert sorted(child.attribute_summary for child in latte.children.all()) == [
-        "杯型: 中杯, 温度: 冰", "杯型: 中杯, 温度: 热", "杯型: 大杯, 温度: 冰", "杯型: 大杯, 温度: 热",
+        "杯型: 中杯, 温度: 冰",
+        "杯型: 中杯, 温度: 热",
+        "杯型: 大杯, 温度: 冰",
+        "杯型: 大杯, 温度: 热",
     ]
 
 
@@ -142,8 +160,18 @@ def test_the_operations_account_hands_over_pickups_at_pickup_stores(loaded):
 
 
 def test_the_command_prints_where_to_go_and_the_demo_credentials(loaded):
-    for text in ("/api/docs/", "/admin/", "/dashboard/", "/sandbox/",
-                 "admin", "qingshan-admin", "marketer", "qingshan-marketer", "operations", "qingshan-operations"):
+    for text in (
+        "/api/docs/",
+        "/admin/",
+        "/dashboard/",
+        "/sandbox/",
+        "admin",
+        "qingshan-admin",
+        "marketer",
+        "qingshan-marketer",
+        "operations",
+        "qingshan-operations",
+    ):
         assert text in loaded
 
 

@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--allow-without-sandbox", action="store_true",
+            "--allow-without-sandbox",
+            action="store_true",
             help="Load even with PLATFORM_SANDBOX off. The demo passwords are public: never on a live store.",
         )
 
@@ -34,10 +35,12 @@ class Command(BaseCommand):
         extra_lines = run_extra_loaders()
         elapsed = time.monotonic() - started
 
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo brand {settings.OSCAR_SHOP_NAME} loaded in {elapsed:.1f}s: {summary.categories} categories, "
-            f"{summary.products} products ({summary.skus} SKUs), {summary.stores} stores."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo brand {settings.OSCAR_SHOP_NAME} loaded in {elapsed:.1f}s: {summary.categories} categories, "
+                f"{summary.products} products ({summary.skus} SKUs), {summary.stores} stores."
+            )
+        )
         if not has_cjk_font():
             self.stdout.write("No CJK font found (fc-list): product pictures are labelled in English.")
         for line in extra_lines:

@@ -24,8 +24,12 @@ def _prepay(pay, out_trade_no="A20261125001", payer_id="2088000011112222"):
     from tests.platforms.alipay.conftest import NOTIFY_URL
 
     return pay.prepay(
-        out_trade_no=out_trade_no, amount=Decimal("12.50"), description="Longjing 250 g", payer_id=payer_id,
-        expires_at=timezone.now() + dt.timedelta(minutes=30), notify_url=NOTIFY_URL,
+        out_trade_no=out_trade_no,
+        amount=Decimal("12.50"),
+        description="Longjing 250 g",
+        payer_id=payer_id,
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url=NOTIFY_URL,
     )
 
 
@@ -34,8 +38,11 @@ def test_sdk_still_sends_its_one_http_call_to_its_gateway_attribute():
     """Fails when an upgrade of python-alipay-sdk moves the gateway or the HTTP call that
     KitAliPay replaces: the kit would then silently bypass the transport."""
     keys = sandbox_keys()
-    client = AliPay(appid="2021000000000001", app_private_key_string=keys.app_private_key,
-                    alipay_public_key_string=keys.alipay_public_key)
+    client = AliPay(
+        appid="2021000000000001",
+        app_private_key_string=keys.app_private_key,
+        alipay_public_key_string=keys.alipay_public_key,
+    )
     assert client._gateway == BASE_URLS["alipay"] == "https://openapi.alipay.com/gateway.do"
     assert "verified_sync_response" in inspect.getsource(BaseAliPay.server_api)
     source = inspect.getsource(BaseAliPay.verified_sync_response)
@@ -68,9 +75,13 @@ def test_production_mode_reads_keys_from_settings_paths_including_bare_base64(se
     settings.ALIPAY_PRIVATE_KEY_PATH = str(private)
     settings.ALIPAY_PUBLIC_KEY_PATH = str(public)
     credentials = load_credentials()
-    client = KitAliPay(session=alipay_session(), timeout=1, appid=credentials.app_id,
-                       app_private_key_string=credentials.app_private_key,
-                       alipay_public_key_string=credentials.alipay_public_key)
+    client = KitAliPay(
+        session=alipay_session(),
+        timeout=1,
+        appid=credentials.app_id,
+        app_private_key_string=credentials.app_private_key,
+        alipay_public_key_string=credentials.alipay_public_key,
+    )
     assert client._gateway == BASE_URLS["alipay"]
     # Off the sandbox the session has no in-process adapter: real HTTPS only.
     assert not any(prefix.startswith("https://openapi.alipay.com") for prefix in alipay_session().adapters)

@@ -128,8 +128,12 @@ def test_the_url_link_opens_the_page_with_its_query(miniprogram):
 
 
 def test_a_notice_reaches_alipay_as_a_template_message(miniprogram):
-    miniprogram.send_notice(openid="2088000011112222", template_id="TPL-shipped", page="pages/order/index?id=1",
-                            data={"keyword1": {"value": "已发货"}})
+    miniprogram.send_notice(
+        openid="2088000011112222",
+        template_id="TPL-shipped",
+        page="pages/order/index?id=1",
+        data={"keyword1": {"value": "已发货"}},
+    )
     message = AlipayMessage.objects.get()
     assert message.to_user_id == "2088000011112222"
     assert message.template_id == "TPL-shipped"

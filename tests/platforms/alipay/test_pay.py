@@ -20,8 +20,12 @@ BUYER = "2088000011112222"
 
 def prepay(pay, out_trade_no="A20261125001", amount="12.50", payer_id=BUYER):
     return pay.prepay(
-        out_trade_no=out_trade_no, amount=Decimal(amount), description="Longjing 250 g", payer_id=payer_id,
-        expires_at=timezone.now() + dt.timedelta(minutes=30), notify_url=NOTIFY_URL,
+        out_trade_no=out_trade_no,
+        amount=Decimal(amount),
+        description="Longjing 250 g",
+        payer_id=payer_id,
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url=NOTIFY_URL,
     )
 
 

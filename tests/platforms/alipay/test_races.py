@@ -27,8 +27,12 @@ def test_one_login_code_used_five_times_at_once_logs_in_once(miniprogram):
 def test_the_same_prepay_sent_five_times_at_once_makes_one_trade(pay):
     def prepay(i):
         return pay.prepay(
-            out_trade_no="A20261125001", amount=Decimal("12.50"), description="tea", payer_id="2088000011112222",
-            expires_at=timezone.now() + dt.timedelta(minutes=30), notify_url=NOTIFY_URL,
+            out_trade_no="A20261125001",
+            amount=Decimal("12.50"),
+            description="tea",
+            payer_id="2088000011112222",
+            expires_at=timezone.now() + dt.timedelta(minutes=30),
+            notify_url=NOTIFY_URL,
         ).reference
 
     results = run_concurrently(prepay, times=5)
@@ -39,13 +43,18 @@ def test_the_same_prepay_sent_five_times_at_once_makes_one_trade(pay):
 
 def test_the_same_refund_sent_five_times_at_once_refunds_once(pay):
     trade_no = pay.prepay(
-        out_trade_no="A20261125001", amount=Decimal("12.50"), description="tea", payer_id="2088000011112222",
-        expires_at=timezone.now() + dt.timedelta(minutes=30), notify_url="",
+        out_trade_no="A20261125001",
+        amount=Decimal("12.50"),
+        description="tea",
+        payer_id="2088000011112222",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url="",
     ).reference
     pay_trade(trade_no)
     results = run_concurrently(
-        lambda i: pay.refund(out_trade_no="A20261125001", out_refund_no="R1", amount=Decimal("5.00"),
-                             total=Decimal("12.50")),
+        lambda i: pay.refund(
+            out_trade_no="A20261125001", out_refund_no="R1", amount=Decimal("5.00"), total=Decimal("12.50")
+        ),
         times=5,
     )
     assert results.errors == []

@@ -16,8 +16,12 @@ from tests.platforms.alipay.conftest import NOTIFY_URL
 
 def prepay(pay, out_trade_no="A20261125001"):
     return pay.prepay(
-        out_trade_no=out_trade_no, amount=Decimal("12.50"), description="Longjing 250 g",
-        payer_id="2088000011112222", expires_at=timezone.now() + dt.timedelta(minutes=30), notify_url=NOTIFY_URL,
+        out_trade_no=out_trade_no,
+        amount=Decimal("12.50"),
+        description="Longjing 250 g",
+        payer_id="2088000011112222",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+        notify_url=NOTIFY_URL,
     )
 
 
@@ -139,10 +143,18 @@ def test_notifications_reach_the_notify_url_in_process(pay, api):
 
 # --- the gateway's own checks --------------------------------------------------------------------------------------
 def test_the_gateway_refuses_an_unsigned_request(client):
-    answer = client.get("/sandbox/alipay/gateway.do", {
-        "app_id": "2021000000000001", "method": "alipay.trade.query", "charset": "utf-8", "sign_type": "RSA2",
-        "timestamp": "2026-11-25 12:00:00", "version": "1.0", "biz_content": '{"out_trade_no":"x"}',
-    })
+    answer = client.get(
+        "/sandbox/alipay/gateway.do",
+        {
+            "app_id": "2021000000000001",
+            "method": "alipay.trade.query",
+            "charset": "utf-8",
+            "sign_type": "RSA2",
+            "timestamp": "2026-11-25 12:00:00",
+            "version": "1.0",
+            "biz_content": '{"out_trade_no":"x"}',
+        },
+    )
     assert answer.status_code == 200
     body = answer.json()["alipay_trade_query_response"]
     assert body["code"] == "40001" and body["sub_code"] == "isv.missing-signature"

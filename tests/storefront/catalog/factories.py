@@ -31,7 +31,9 @@ def product_class(name="茶叶", *, track_stock=True):
 
 
 def attribute(klass, code, name):
-    found, _ = ProductAttribute.objects.get_or_create(product_class=klass, code=code, defaults={"name": name, "type": "text"})
+    found, _ = ProductAttribute.objects.get_or_create(
+        product_class=klass, code=code, defaults={"name": name, "type": "text"}
+    )
     return found
 
 
@@ -48,9 +50,14 @@ def partner():
 
 def stock(product, *, price="10.00", num_in_stock=10, num_allocated=None, low_stock_threshold=None):
     return StockRecord.objects.create(
-        product=product, partner=partner(), partner_sku=f"sku-{product.pk}", price_currency="CNY",
-        price=Decimal(price) if price is not None else None, num_in_stock=num_in_stock,
-        num_allocated=num_allocated, low_stock_threshold=low_stock_threshold,
+        product=product,
+        partner=partner(),
+        partner_sku=f"sku-{product.pk}",
+        price_currency="CNY",
+        price=Decimal(price) if price is not None else None,
+        num_in_stock=num_in_stock,
+        num_allocated=num_allocated,
+        low_stock_threshold=low_stock_threshold,
     )
 
 
@@ -62,7 +69,9 @@ def png_bytes(size=(1200, 900), color=(30, 120, 60)):
 
 def image(product, *, display_order=0, caption="", thumbnails=True):
     made = ProductImage.objects.create(
-        product=product, display_order=display_order, caption=caption,
+        product=product,
+        display_order=display_order,
+        caption=caption,
         original=SimpleUploadedFile(f"p{product.pk}-{display_order}.png", png_bytes(), content_type="image/png"),
     )
     if thumbnails:
@@ -71,11 +80,25 @@ def image(product, *, display_order=0, caption="", thumbnails=True):
     return made
 
 
-def standalone(title, *, price="10.00", num_in_stock=10, categories=(), keywords="", klass=None, is_public=True,
-               images=0, description="", **stock_kwargs):
+def standalone(
+    title,
+    *,
+    price="10.00",
+    num_in_stock=10,
+    categories=(),
+    keywords="",
+    klass=None,
+    is_public=True,
+    images=0,
+    description="",
+    **stock_kwargs,
+):
     product = Product.objects.create(
-        title=title, structure=Product.STANDALONE, product_class=klass or product_class(),
-        is_public=is_public, description=description,
+        title=title,
+        structure=Product.STANDALONE,
+        product_class=klass or product_class(),
+        is_public=is_public,
+        description=description,
     )
     for cat in categories:
         ProductCategory.objects.create(product=product, category=cat)
@@ -94,7 +117,11 @@ def with_skus(title, skus, *, categories=(), keywords="", klass=None, is_public=
     klass = klass or product_class()
     names = {"color": "颜色", "size": "规格", "weight": "重量", "origin": "产地"}
     parent = Product.objects.create(
-        title=title, structure=Product.PARENT, product_class=klass, is_public=is_public, description=description,
+        title=title,
+        structure=Product.PARENT,
+        product_class=klass,
+        is_public=is_public,
+        description=description,
     )
     for cat in categories:
         ProductCategory.objects.create(product=parent, category=cat)
@@ -105,9 +132,13 @@ def with_skus(title, skus, *, categories=(), keywords="", klass=None, is_public=
         allocated = spec.pop("allocated", None)
         limit = spec.pop("limit", None)
         original = spec.pop("original_price", None)
-        child = Product.objects.create(parent=parent, structure=Product.CHILD, title="", is_public=spec.pop("is_public", True))
+        child = Product.objects.create(
+            parent=parent, structure=Product.CHILD, title="", is_public=spec.pop("is_public", True)
+        )
         for code, value in spec.items():
-            ProductAttributeValue.objects.create(product=child, attribute=attribute(klass, code, names.get(code, code)), value_text=value)
+            ProductAttributeValue.objects.create(
+                product=child, attribute=attribute(klass, code, names.get(code, code)), value_text=value
+            )
         stock(child, price=price, num_in_stock=num_in_stock, num_allocated=allocated)
         if limit or original:
             catalog_services.update_listing(

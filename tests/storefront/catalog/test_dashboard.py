@@ -112,25 +112,40 @@ def test_marketer_builds_a_product_with_skus_in_the_dashboard_and_the_api_shows_
     # A category tree: 茶叶 > 白茶.
     submit(marketer, "/dashboard/catalogue/categories/create/", name="茶叶")
     tea = Category.objects.get(name="茶叶")
-    submit(marketer, "/dashboard/catalogue/categories/create/", name="白茶", treebeard_position="first-child", treebeard_ref_node=str(tea.pk))
+    submit(
+        marketer,
+        "/dashboard/catalogue/categories/create/",
+        name="白茶",
+        treebeard_position="first-child",
+        treebeard_ref_node=str(tea.pk),
+    )
     white = Category.objects.get(name="白茶")
     assert white.get_parent() == tea
 
     # The product, then "Add a child product" for each SKU with its stock record.
     response = submit(
-        marketer, f"/dashboard/catalogue/products/create/{klass.slug}/",
-        title="福鼎白毫银针", description="<p>头春<b>芽头</b></p><script>x()</script>",
+        marketer,
+        f"/dashboard/catalogue/products/create/{klass.slug}/",
+        title="福鼎白毫银针",
+        description="<p>头春<b>芽头</b></p><script>x()</script>",
         **{"productcategory_set-0-category": str(white.pk), "action": "create-child"},
     )
     parent = Product.objects.get(title="福鼎白毫银针")
     assert response["Location"].startswith(f"/dashboard/catalogue/products/{parent.pk}/create-variant/")
-    for size, price, stock, action in (("50g", "98.00", "20", "create-another-child"), ("100g 礼盒", "188.00", "0", "save")):
+    for size, price, stock, action in (
+        ("50g", "98.00", "20", "create-another-child"),
+        ("100g 礼盒", "188.00", "0", "save"),
+    ):
         submit(
-            marketer, f"/dashboard/catalogue/products/{parent.pk}/create-variant/",
-            attr_size=size, action=action,
+            marketer,
+            f"/dashboard/catalogue/products/{parent.pk}/create-variant/",
+            attr_size=size,
+            action=action,
             **{
-                "stockrecords-0-partner": str(partner.pk), "stockrecords-0-partner_sku": f"YZ-{size}",
-                "stockrecords-0-price": price, "stockrecords-0-num_in_stock": stock,
+                "stockrecords-0-partner": str(partner.pk),
+                "stockrecords-0-partner_sku": f"YZ-{size}",
+                "stockrecords-0-price": price,
+                "stockrecords-0-num_in_stock": stock,
             },
         )
     parent.refresh_from_db()

@@ -45,8 +45,13 @@ def test_skus_carry_attributes_price_stock_status_and_quantity(api, cup):
     skus = {(s["attributes"]["color"], s["attributes"]["size"]): s for s in detail(api, cup)["skus"]}
     assert set(skus) == {("红", "S"), ("红", "M"), ("红", "L"), ("蓝", "S"), ("蓝", "M")}
     assert skus[("红", "S")] | {"id": 0} == {
-        "id": 0, "attributes": {"color": "红", "size": "S"}, "price": "39.00", "currency": "CNY",
-        "original_price": None, "stock_status": "in_stock", "available_quantity": 20,
+        "id": 0,
+        "attributes": {"color": "红", "size": "S"},
+        "price": "39.00",
+        "currency": "CNY",
+        "original_price": None,
+        "stock_status": "in_stock",
+        "available_quantity": 20,
     }
     assert skus[("红", "M")]["stock_status"] == "sold_out" and skus[("红", "M")]["available_quantity"] == 0
     assert skus[("红", "L")]["stock_status"] == "low" and skus[("红", "L")]["available_quantity"] == 3
@@ -70,11 +75,15 @@ def test_sku_picker_greys_out_missing_and_sold_out_combinations(api, cup):
     assert combos[("红", "S")] == "in_stock"
 
 
-
-
 def test_a_size_sold_out_everywhere_is_marked_unavailable(api):
-    mug = f.with_skus("杯", [{"color": "红", "size": "S", "stock": 0}, {"color": "蓝", "size": "S", "stock": 0},
-                            {"color": "红", "size": "M", "stock": 5}])
+    mug = f.with_skus(
+        "杯",
+        [
+            {"color": "红", "size": "S", "stock": 0},
+            {"color": "蓝", "size": "S", "stock": 0},
+            {"color": "红", "size": "M", "stock": 5},
+        ],
+    )
     picker = detail(api, mug)["sku_picker"]
     sizes = {v["value"]: v["available"] for v in picker["attributes"][1]["values"]}
     assert sizes == {"S": False, "M": True}
@@ -110,7 +119,9 @@ def test_thumbnails_have_the_configured_sizes(cup, settings):
 def test_product_attributes_are_listed(api):
     klass = f.product_class("茶叶礼盒")
     product = f.standalone("龙井礼盒", klass=klass)
-    f.ProductAttributeValue.objects.create(product=product, attribute=f.attribute(klass, "origin", "产地"), value_text="杭州西湖")
+    f.ProductAttributeValue.objects.create(
+        product=product, attribute=f.attribute(klass, "origin", "产地"), value_text="杭州西湖"
+    )
     assert detail(api, product)["attributes"] == [{"code": "origin", "name": "产地", "value": "杭州西湖"}]
 
 

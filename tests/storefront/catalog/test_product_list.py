@@ -21,16 +21,30 @@ def shop():
     green = f.category("绿茶", tea)
     white = f.category("白茶", tea)
     ware = f.category("茶具")
-    longjing = f.standalone("西湖龙井 明前特级", price="268.00", categories=[green], keywords="绿茶 送礼 杭州", images=1)
+    longjing = f.standalone(
+        "西湖龙井 明前特级", price="268.00", categories=[green], keywords="绿茶 送礼 杭州", images=1
+    )
     biluochun = f.standalone("碧螺春", price="158.00", categories=[green], keywords="苏州 洞庭", num_in_stock=0)
     yinzhen = f.with_skus(
-        "福鼎白毫银针", [{"size": "50g", "price": "98.00"}, {"size": "100g 礼盒", "price": "188.00"}],
-        categories=[white], keywords="白茶", images=1,
+        "福鼎白毫银针",
+        [{"size": "50g", "price": "98.00"}, {"size": "100g 礼盒", "price": "188.00"}],
+        categories=[white],
+        keywords="白茶",
+        images=1,
     )
     teapot = f.standalone("紫砂壶 西施壶", price="588.00", categories=[ware], keywords="宜兴 紫砂")
     hidden = f.standalone("未上架的龙井", price="1.00", categories=[green], is_public=False)
-    return {"tea": tea, "green": green, "white": white, "ware": ware, "longjing": longjing,
-            "biluochun": biluochun, "yinzhen": yinzhen, "teapot": teapot, "hidden": hidden}
+    return {
+        "tea": tea,
+        "green": green,
+        "white": white,
+        "ware": ware,
+        "longjing": longjing,
+        "biluochun": biluochun,
+        "yinzhen": yinzhen,
+        "teapot": teapot,
+        "hidden": hidden,
+    }
 
 
 def ids(response):
@@ -61,7 +75,9 @@ def test_parent_shows_its_cheapest_sku_price(api, shop):
 
 def test_category_filter_includes_sub_categories(api, shop):
     assert set(ids(api.get(f"/api/v1/products/?category={shop['tea'].pk}"))) == {
-        shop["longjing"].pk, shop["biluochun"].pk, shop["yinzhen"].pk
+        shop["longjing"].pk,
+        shop["biluochun"].pk,
+        shop["yinzhen"].pk,
     }
     assert ids(api.get(f"/api/v1/products/?category={shop['ware'].pk}")) == [shop["teapot"].pk]
 
@@ -73,7 +89,10 @@ def test_unknown_category_is_404(api, shop):
 
 
 def test_price_range_filters_on_the_price_shown(api, shop):
-    assert set(ids(api.get("/api/v1/products/?min_price=100&max_price=300"))) == {shop["biluochun"].pk, shop["longjing"].pk}
+    assert set(ids(api.get("/api/v1/products/?min_price=100&max_price=300"))) == {
+        shop["biluochun"].pk,
+        shop["longjing"].pk,
+    }
     # A product with SKUs is shown (and filtered) at its cheapest SKU's price.
     assert set(ids(api.get("/api/v1/products/?max_price=98.00"))) == {shop["yinzhen"].pk}
 
@@ -117,13 +136,22 @@ def test_allocated_stock_counts_as_gone(api, shop):
 
 def test_sorting_by_price_newest_and_best_selling(api, shop):
     assert ids(api.get("/api/v1/products/?ordering=price")) == [
-        shop["yinzhen"].pk, shop["biluochun"].pk, shop["longjing"].pk, shop["teapot"].pk
+        shop["yinzhen"].pk,
+        shop["biluochun"].pk,
+        shop["longjing"].pk,
+        shop["teapot"].pk,
     ]
     assert ids(api.get("/api/v1/products/?ordering=-price")) == [
-        shop["teapot"].pk, shop["longjing"].pk, shop["biluochun"].pk, shop["yinzhen"].pk
+        shop["teapot"].pk,
+        shop["longjing"].pk,
+        shop["biluochun"].pk,
+        shop["yinzhen"].pk,
     ]
     assert ids(api.get("/api/v1/products/?ordering=-created")) == [
-        shop["teapot"].pk, shop["yinzhen"].pk, shop["biluochun"].pk, shop["longjing"].pk
+        shop["teapot"].pk,
+        shop["yinzhen"].pk,
+        shop["biluochun"].pk,
+        shop["longjing"].pk,
     ]
     catalog_services.record_sale(product_id=shop["yinzhen"].children.first().pk, quantity=7)
     catalog_services.record_sale(product_id=shop["biluochun"].pk, quantity=3)
@@ -156,7 +184,14 @@ def test_search_and_category_and_stock_filters_combine(api, shop):
 
 @pytest.mark.parametrize(
     "attack",
-    ["' OR 1=1 --", "%' UNION SELECT password FROM storefront_user --", "%", "_", "\\", "龙井'; DROP TABLE catalogue_product; --"],
+    [
+        "' OR 1=1 --",
+        "%' UNION SELECT password FROM storefront_user --",
+        "%",
+        "_",
+        "\\",
+        "龙井'; DROP TABLE catalogue_product; --",
+    ],
 )
 def test_injection_in_q_is_just_a_value(api, shop, attack):
     response = api.get("/api/v1/products/", {"q": attack})
@@ -187,7 +222,12 @@ def _many_products(count):
     cat = f.category(f"批量{count}")
     for n in range(count):
         if n % 2:
-            f.with_skus(f"茶{n}", [{"size": "50g", "price": "20.00"}, {"size": "100g", "price": "36.00"}], categories=[cat], images=2)
+            f.with_skus(
+                f"茶{n}",
+                [{"size": "50g", "price": "20.00"}, {"size": "100g", "price": "36.00"}],
+                categories=[cat],
+                images=2,
+            )
         else:
             f.standalone(f"壶{n}", price="99.00", categories=[cat], images=1)
     return cat

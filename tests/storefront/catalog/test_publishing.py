@@ -60,7 +60,7 @@ def test_skus_are_not_submitted_only_their_product(django_capture_on_commit_call
 
 
 def test_wechat_busy_is_retried(django_capture_on_commit_callbacks, caplog):
-    from storefront.tasks import submit_product_page_to_wechat
+    from storefront.catalog.tasks import submit_product_page_to_wechat
 
     with django_capture_on_commit_callbacks(execute=False):
         product = f.standalone("金骏眉")
@@ -74,7 +74,7 @@ def test_wechat_busy_is_retried(django_capture_on_commit_callbacks, caplog):
 
 
 def test_a_product_unpublished_before_the_task_ran_is_not_sent(django_capture_on_commit_callbacks):
-    from storefront.tasks import submit_product_page_to_wechat
+    from storefront.catalog.tasks import submit_product_page_to_wechat
 
     with django_capture_on_commit_callbacks(execute=False):
         product = f.standalone("大红袍")

@@ -22,7 +22,10 @@ def test_the_search_text_has_a_trigram_index():
 def test_chinese_substring_search_uses_the_index_on_a_big_catalog():
     klass = f.product_class()
     filler = f.Product.objects.bulk_create(
-        [f.Product(title=f"普通商品{n}", structure="standalone", product_class=klass, slug=f"p{n}") for n in range(5000)]
+        [
+            f.Product(title=f"普通商品{n}", structure="standalone", product_class=klass, slug=f"p{n}")
+            for n in range(5000)
+        ]
     )
     ProductListing.objects.bulk_create(
         [ProductListing(product=p, search_text=f"{p.title.lower()} 杂项 第{n}号") for n, p in enumerate(filler)]

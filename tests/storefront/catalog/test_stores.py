@@ -130,7 +130,13 @@ def test_holiday_exception_closes_the_store_and_ends_the_night_before(api, store
     at(monkeypatch, dt.datetime(2027, 1, 1, 12, 0, tzinfo=SHANGHAI))
     body = api.get(f"/api/v1/stores/{store.pk}/").json()
     assert body["open_now"] is False
-    assert body["exceptions"][0] == {"date": "2027-01-01", "is_closed": True, "opens": None, "closes": None, "note": "元旦"}
+    assert body["exceptions"][0] == {
+        "date": "2027-01-01",
+        "is_closed": True,
+        "opens": None,
+        "closes": None,
+        "note": "元旦",
+    }
     at(monkeypatch, dt.datetime(2027, 1, 2, 0, 30, tzinfo=SHANGHAI))  # no spill-over from a closed day
     assert api.get(f"/api/v1/stores/{store.pk}/").json()["open_now"] is False
 
@@ -172,7 +178,9 @@ def _store_queries(api, count):
         store = StoreFactory(code=f"q{count}-{n}")
         for weekday in range(7):
             StoreHours.objects.create(store=store, weekday=weekday, opens="09:00", closes="21:00")
-        StorePhoto.objects.create(store=store, image=SimpleUploadedFile(f"s{n}.png", png_bytes((60, 40)), content_type="image/png"))
+        StorePhoto.objects.create(
+            store=store, image=SimpleUploadedFile(f"s{n}.png", png_bytes((60, 40)), content_type="image/png")
+        )
     url = f"/api/v1/stores/?lat=31.2&lng=121.4&page_size={count}"
     api.get(url)  # the first view makes the photo thumbnails
     with CaptureQueriesContext(connection) as queries:

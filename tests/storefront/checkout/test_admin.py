@@ -9,7 +9,7 @@ from oscar.apps.offer.models import ConditionalOffer
 from oscar.apps.voucher.models import Voucher
 
 from storefront.orders.models import OrderInfo
-from storefront.orders.services import change_order_status
+from storefront.orders.status import change_order_status
 from tests.factories import StaffFactory
 from tests.storefront.checkout.factories import buy, pickup_store, sku, stock_of
 

@@ -121,7 +121,10 @@ def test_a_silly_sku_id_is_invalid_input(member_api, sku_id):
 
 
 def test_an_unknown_sku_or_a_parent_product_is_not_found(member_api):
-    assert member_api.post("/api/v1/basket/lines/", {"sku": 999999, "quantity": 1}, format="json").json()["error"]["code"] == "sku_not_found"
+    assert (
+        member_api.post("/api/v1/basket/lines/", {"sku": 999999, "quantity": 1}, format="json").json()["error"]["code"]
+        == "sku_not_found"
+    )
     parent = child_sku().parent
     response = add(member_api, parent)
     assert response.status_code == 404 and response.json()["error"]["code"] == "sku_not_found"
@@ -159,7 +162,10 @@ def test_a_voucher_takes_its_amount_off_and_can_be_removed(member_api):
     "make, code",
     [
         (lambda: None, "voucher_unknown"),
-        (lambda: voucher("OLD", ends=timezone.now() - timedelta(hours=1), starts=timezone.now() - timedelta(days=9)), "voucher_expired"),
+        (
+            lambda: voucher("OLD", ends=timezone.now() - timedelta(hours=1), starts=timezone.now() - timedelta(days=9)),
+            "voucher_expired",
+        ),
         (lambda: voucher("SOON", starts=timezone.now() + timedelta(days=1)), "voucher_not_applicable"),
         (lambda: voucher("OTHER", products=[sku()]), "voucher_not_applicable"),
     ],

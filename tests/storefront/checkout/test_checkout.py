@@ -135,7 +135,9 @@ def test_keys_are_per_member(member, member_api, other_member, other_api):
 
 def test_placing_without_an_idempotency_key_is_refused(member, member_api):
     fill_basket(member, (sku(), 1))
-    response = member_api.post("/api/v1/checkout/", {"address_id": address_of(member).pk, "payment_method": "wechat"}, format="json")
+    response = member_api.post(
+        "/api/v1/checkout/", {"address_id": address_of(member).pk, "payment_method": "wechat"}, format="json"
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "idempotency_key_required"
     assert_nothing_written()
 
@@ -274,14 +276,21 @@ def test_rates_set_by_operations_in_the_admin_replace_the_settings(member, membe
     from tests.factories import StaffFactory
 
     ops = StaffFactory()
-    ops.user_permissions.add(*Permission.objects.filter(codename__in=["add_shippingrates", "change_shippingrates", "view_shippingrates"]))
+    ops.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_shippingrates", "change_shippingrates", "view_shippingrates"])
+    )
     client.force_login(ops)
     page = client.get("/admin/storefront/shippingrates/add/")
     assert page.status_code == 200 and "10.00" in page.content.decode()  # starts from the settings
     response = client.post(
         "/admin/storefront/shippingrates/add/",
-        {"standard_charge": "8.00", "express_charge": "18.00", "free_threshold": "", "remote_surcharge": "20.00",
-         "remote_provinces": "西藏，青海"},
+        {
+            "standard_charge": "8.00",
+            "express_charge": "18.00",
+            "free_threshold": "",
+            "remote_surcharge": "20.00",
+            "remote_provinces": "西藏，青海",
+        },
     )
     assert response.status_code == 302 and ShippingRates.objects.get().remote_provinces == "西藏，青海"
     assert client.get("/admin/storefront/shippingrates/add/").status_code == 403  # one row only

@@ -9,9 +9,10 @@ from oscar.apps.voucher.models import Voucher
 
 from platforms.base import PlatformUnavailable as ProviderUnavailable
 from storefront.basket import services as basket_services
-from storefront.orders import services as order_services
+from storefront.orders.errors import InvalidOrderState
 from storefront.orders.models import OrderInfo
-from storefront.orders.services import InvalidOrderState, change_order_status
+from storefront.orders.status import change_order_status
+from storefront.payments import unpaid
 from tests.factories import StaffFactory
 from tests.storefront.checkout.factories import buy, child_sku, place, sku, stock_of, voucher
 
@@ -50,7 +51,8 @@ def with_image(product, tmp_media):
     from tests.storefront.catalog.factories import png_bytes
 
     image = ProductImage.objects.create(
-        product=product, original=SimpleUploadedFile(f"p{product.pk}.png", png_bytes((60, 60)), content_type="image/png")
+        product=product,
+        original=SimpleUploadedFile(f"p{product.pk}.png", png_bytes((60, 60)), content_type="image/png"),
     )
     catalog_services.make_product_image_thumbnails(image_id=image.pk)  # as the catalog's task does on save
     return image
@@ -93,10 +95,18 @@ def test_the_detail_shows_lines_totals_address_and_sections(member, member_api):
     assert body["can_cancel"] is True and body["can_request_refund"] is False
 
 
-def test_other_apps_fill_their_detail_sections(member, member_api, monkeypatch):
+def fake_shipments_section(order):
+    return [{"carrier": "SF"}]
+
+
+def test_other_apps_fill_their_detail_sections(member, member_api, settings):
     from storefront.orders import selectors as order_selectors
 
-    monkeypatch.setitem(order_selectors.ORDER_DETAIL_SECTIONS, "shipments", lambda order: [{"carrier": "SF"}])
+    settings.ORDER_DETAIL_SECTIONS = {
+        **settings.ORDER_DETAIL_SECTIONS,
+        "shipments": f"{__name__}.fake_shipments_section",
+    }
+    order_selectors._section_functions.cache_clear()
     order = buy(member, sku())
     assert member_api.get(f"/api/v1/orders/{order.number}/").json()["shipments"] == [{"carrier": "SF"}]
 
@@ -108,7 +118,9 @@ def test_another_members_order_is_not_found(member, other_api):
         lambda: other_api.post(f"/api/v1/orders/{order.number}/cancel/"),
         lambda: other_api.post(f"/api/v1/orders/{order.number}/confirm-receipt/"),
         lambda: other_api.get(f"/api/v1/orders/{order.number}/pickup-qr/"),
-        lambda: other_api.post(f"/api/v1/orders/{order.number}/refund-request/", {"type": "refund_only", "reason": "x"}, format="json"),
+        lambda: other_api.post(
+            f"/api/v1/orders/{order.number}/refund-request/", {"type": "refund_only", "reason": "x"}, format="json"
+        ),
     ):
         response = call()
         assert response.status_code == 404 and response.json()["error"]["code"] == "order_not_found"
@@ -132,7 +144,13 @@ def test_a_status_change_is_recorded_with_who_did_it(member):
 
 @pytest.mark.parametrize(
     "path, new",
-    [(["paid"], "pending_payment"), ([], "shipped"), (["cancelled"], "paid"), ([], "completed"), (["paid"], "cancelled")],
+    [
+        (["paid"], "pending_payment"),
+        ([], "shipped"),
+        (["cancelled"], "paid"),
+        ([], "completed"),
+        (["paid"], "cancelled"),
+    ],
 )
 def test_illegal_transitions_are_refused_and_change_nothing(member, path, new):
     order = buy(member, sku())
@@ -187,7 +205,7 @@ def test_overdue_unpaid_orders_are_cancelled_with_the_reason(member):
     tea = sku(stock=5)
     overdue, fresh = buy(member, tea, 2), buy(member, tea, 1)
     OrderInfo.objects.filter(order=overdue).update(pay_before=timezone.now() - timedelta(minutes=1))
-    from storefront.tasks import cancel_overdue_unpaid_orders
+    from storefront.payments.tasks import cancel_overdue_unpaid_orders
 
     assert cancel_overdue_unpaid_orders.delay().get() == 1
     overdue.refresh_from_db()
@@ -199,7 +217,6 @@ def test_overdue_unpaid_orders_are_cancelled_with_the_reason(member):
 
 
 def test_an_overdue_order_the_provider_reports_paid_is_left_alone(member, monkeypatch):
-    from storefront.payments import services as payments
 
     order = buy(member, sku())
     OrderInfo.objects.filter(order=order).update(pay_before=timezone.now() - timedelta(minutes=1))
@@ -210,15 +227,14 @@ def test_an_overdue_order_the_provider_reports_paid_is_left_alone(member, monkey
         pay(o)
         return True
 
-    monkeypatch.setattr(payments, "reconcile_before_cancel", paid_after_all)
-    assert order_services.cancel_overdue_unpaid_orders() == 0
+    monkeypatch.setattr(unpaid, "reconcile_before_cancel", paid_after_all)
+    assert unpaid.cancel_overdue_unpaid_orders() == 0
     assert asked == [order.number]
     order.refresh_from_db()
     assert order.status == "paid"
 
 
 def test_an_overdue_order_stays_when_the_provider_cannot_answer(member, member_api, monkeypatch):
-    from storefront.payments import services as payments
 
     order = buy(member, sku())
     OrderInfo.objects.filter(order=order).update(pay_before=timezone.now() - timedelta(minutes=1))
@@ -226,8 +242,8 @@ def test_an_overdue_order_stays_when_the_provider_cannot_answer(member, member_a
     def down(o):
         raise ProviderUnavailable("timeout")
 
-    monkeypatch.setattr(payments, "reconcile_before_cancel", down)
-    assert order_services.cancel_overdue_unpaid_orders() == 0
+    monkeypatch.setattr(unpaid, "reconcile_before_cancel", down)
+    assert unpaid.cancel_overdue_unpaid_orders() == 0
     order.refresh_from_db()
     assert order.status == "pending_payment"
     response = member_api.post(f"/api/v1/orders/{order.number}/cancel/")
@@ -253,7 +269,7 @@ def test_delivered_orders_complete_by_themselves_after_the_set_days(member, sett
         change_order_status(order, "shipped", actor="test", reason="shipped")
         change_order_status(order, "delivered", actor="test", reason="delivered")
     OrderInfo.objects.filter(order=old).update(delivered_at=timezone.now() - timedelta(days=7, minutes=1))
-    from storefront.tasks import complete_delivered_orders
+    from storefront.orders.tasks import complete_delivered_orders
 
     assert complete_delivered_orders.delay().get() == 1
     old.refresh_from_db()
@@ -298,9 +314,13 @@ def test_a_preview_of_pickup_does_not_judge_a_delivery_order(member, member_api)
 
     tea = sku(price="45.00")
     basket_services.add_line(member=member, sku_id=tea.pk, quantity=1)
-    member_api.post("/api/v1/checkout/preview/", {"store_id": pickup_store().pk, "payment_method": "wechat"}, format="json")
+    member_api.post(
+        "/api/v1/checkout/preview/", {"store_id": pickup_store().pk, "payment_method": "wechat"}, format="json"
+    )
     response = member_api.post(
-        "/api/v1/checkout/", {"address_id": address_of(member).pk, "payment_method": "wechat"}, format="json",
+        "/api/v1/checkout/",
+        {"address_id": address_of(member).pk, "payment_method": "wechat"},
+        format="json",
         HTTP_IDEMPOTENCY_KEY="after-pickup-preview",
     )
     assert response.status_code == 201 and response.json()["total"] == "55.00"

@@ -9,9 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from config.errors import KitError
+from storefront.orders import after_sales
 from storefront.orders import services as order_services
 from storefront.orders.models import AfterSalesRequest, OrderInfo
-from storefront.orders.services import change_order_status
+from storefront.orders.status import change_order_status
+from storefront.payments import refunds
 from tests.factories import StaffFactory
 from tests.storefront.checkout.factories import buy, pickup_store, sku
 
@@ -134,7 +136,12 @@ def test_a_return_of_some_lines_with_photos(member, member_api):
     photo = SimpleUploadedFile("broken.png", buffer.getvalue(), content_type="image/png")
     response = member_api.post(
         f"/api/v1/orders/{order.number}/refund-request/",
-        {"type": "return_and_refund", "reason": "罐子破了", "lines": f'[{{"line_id": {line.pk}, "quantity": 1}}]', "photos": [photo]},
+        {
+            "type": "return_and_refund",
+            "reason": "罐子破了",
+            "lines": f'[{{"line_id": {line.pk}, "quantity": 1}}]',
+            "photos": [photo],
+        },
         format="multipart",
     )
     assert response.status_code == 201, response.json()
@@ -155,7 +162,6 @@ def test_lines_not_in_the_order_are_refused(member, member_api, lines):
 
 
 def test_approval_hands_the_refund_to_payments_once_with_the_restock_choice(member, monkeypatch):
-    from storefront.payments import services as payments
 
     calls = []
 
@@ -164,40 +170,45 @@ def test_approval_hands_the_refund_to_payments_once_with_the_restock_choice(memb
         change_order_status(kwargs["order"], "refunding", actor=kwargs["actor"], reason="refund started")
         return type("Refund", (), {"out_refund_no": f"{kwargs['order'].number}R{kwargs['key']}"})()
 
-    monkeypatch.setattr(payments, "start_refund", start_refund)
+    monkeypatch.setattr(refunds, "start_refund", start_refund)
     order = buy(member, sku(price="45.00"), 2)
     pay(order)
-    request = order_services.request_refund(order=order, member=member, kind="return_and_refund", reason="不想要了")
+    request = after_sales.request_refund(order=order, member=member, kind="return_and_refund", reason="不想要了")
     ops = operations_user()
-    approved = order_services.approve_after_sales(request=request, staff=ops, note="已收到退货", restock=True)
-    assert approved.status == "approved" and approved.decided_by == ops and approved.refund_number.endswith(f"AS{request.pk}")
+    approved = refunds.approve_after_sales(request=request, staff=ops, note="已收到退货", restock=True)
+    assert (
+        approved.status == "approved"
+        and approved.decided_by == ops
+        and approved.refund_number.endswith(f"AS{request.pk}")
+    )
     [call] = calls
     assert call["amount"] == Decimal("100.00") and call["key"] == f"AS{request.pk}" and call["kind"] == "after_sales"
     assert call["restock"] == {order.lines.get().pk: 2}
     order.refresh_from_db()
     assert order.status == "refunding"
     with pytest.raises(KitError) as raised:
-        order_services.approve_after_sales(request=request, staff=ops)
+        refunds.approve_after_sales(request=request, staff=ops)
     assert raised.value.code == "invalid_after_sales_state" and len(calls) == 1
 
 
 def test_refund_only_without_restock_returns_no_goods(member, monkeypatch):
-    from storefront.payments import services as payments
 
     calls = []
-    monkeypatch.setattr(payments, "start_refund", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(
+        refunds, "start_refund", lambda **kwargs: calls.append(kwargs) or type("Refund", (), {"out_refund_no": "R1"})()
+    )
     order = buy(member, sku(), 1)
     pay(order)
-    request = order_services.request_refund(order=order, member=member, kind="refund_only", reason="重复下单")
-    order_services.approve_after_sales(request=request, staff=operations_user())
+    request = after_sales.request_refund(order=order, member=member, kind="refund_only", reason="重复下单")
+    refunds.approve_after_sales(request=request, staff=operations_user())
     assert calls[0]["restock"] is None
 
 
 def test_rejection_leaves_the_order_as_it_was(member):
     order = buy(member, sku())
     pay(order)
-    request = order_services.request_refund(order=order, member=member, kind="refund_only", reason="想退")
-    rejected = order_services.reject_after_sales(request=request, staff=operations_user(), note="已超过退货期")
+    request = after_sales.request_refund(order=order, member=member, kind="refund_only", reason="想退")
+    rejected = after_sales.reject_after_sales(request=request, staff=operations_user(), note="已超过退货期")
     assert rejected.status == "rejected"
     order.refresh_from_db()
     assert order.status == "paid"
@@ -205,14 +216,13 @@ def test_rejection_leaves_the_order_as_it_was(member):
 
 
 def test_operations_decide_in_the_admin(member, client, monkeypatch):
-    from storefront.payments import services as payments
 
-    monkeypatch.setattr(payments, "start_refund", lambda **kwargs: None)
+    monkeypatch.setattr(refunds, "start_refund", lambda **kwargs: type("Refund", (), {"out_refund_no": "R1"})())
     first, second = buy(member, sku()), buy(member, sku())
     for order in (first, second):
         pay(order)
-    one = order_services.request_refund(order=first, member=member, kind="refund_only", reason="a")
-    two = order_services.request_refund(order=second, member=member, kind="refund_only", reason="b")
+    one = after_sales.request_refund(order=first, member=member, kind="refund_only", reason="a")
+    two = after_sales.request_refund(order=second, member=member, kind="refund_only", reason="b")
     ops = operations_user()
     client.force_login(ops)
     url = "/admin/storefront/aftersalesrequest/"

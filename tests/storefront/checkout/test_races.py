@@ -14,9 +14,10 @@ from oscar.apps.order.models import Order
 from storefront.basket import services as basket_services
 from storefront.checkout.models import CheckoutRequest
 from storefront.checkout.services import place_order
-from storefront.orders import services as order_services
-from storefront.orders.services import InvalidOrderState, change_order_status
+from storefront.orders.errors import InvalidOrderState
+from storefront.orders.status import change_order_status
 from storefront.orders.stock import OutOfStock
+from storefront.payments import unpaid
 from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import AddressFactory, MemberFactory
@@ -62,7 +63,9 @@ def test_flash_sale_200_members_for_the_last_50_units_sells_exactly_50():
 
     results = run_concurrently(gated(attempt), times=200, timeout=180)
     assert results.count_ok == 50
-    assert len(results.errors_of(OutOfStock)) == 150, [repr(e) for e in results.errors if not isinstance(e, OutOfStock)][:3]
+    assert len(results.errors_of(OutOfStock)) == 150, [
+        repr(e) for e in results.errors if not isinstance(e, OutOfStock)
+    ][:3]
     assert len(set(results.values)) == 50
     record = stock_of(tea)
     assert (record.num_in_stock, record.num_allocated) == (50, 50)
@@ -77,7 +80,9 @@ def test_flash_sale_through_the_api_answers_409_out_of_stock_to_the_losers():
 
     def attempt(i):
         response = clients[i].post(
-            "/api/v1/checkout/", {"address_id": addresses[i].pk, "payment_method": "alipay"}, format="json",
+            "/api/v1/checkout/",
+            {"address_id": addresses[i].pk, "payment_method": "alipay"},
+            format="json",
             HTTP_IDEMPOTENCY_KEY=f"api-{i}",
         )
         return response.status_code, response.json()
@@ -113,7 +118,9 @@ def test_the_same_idempotency_key_ten_times_at_once_creates_one_order():
 
     def attempt(i):
         response = client.post(
-            "/api/v1/checkout/", {"address_id": address.pk, "payment_method": "wechat"}, format="json",
+            "/api/v1/checkout/",
+            {"address_id": address.pk, "payment_method": "wechat"},
+            format="json",
             HTTP_IDEMPOTENCY_KEY="double-tap",
         )
         return response.status_code, response.json().get("number")
@@ -134,7 +141,7 @@ def test_a_cancellation_racing_a_payment_leaves_a_consistent_order():
 
         def cancel_or_pay(i, order=order, member=member):
             if i == 0:
-                return order_services.cancel_unpaid_order(order=Order.objects.get(pk=order.pk), actor=member, reason="race")
+                return unpaid.cancel_unpaid_order(order=Order.objects.get(pk=order.pk), actor=member, reason="race")
             return change_order_status(Order.objects.get(pk=order.pk), "paid", actor="test:notification", reason="race")
 
         results = run_concurrently(cancel_or_pay, times=2, timeout=30)

@@ -88,7 +88,10 @@ def shopper_login(api, sandbox):
 @pytest.fixture
 def fake_platforms(monkeypatch):
     """Replaces both mini program platforms with in-memory fakes."""
-    fakes = {"wechat": FakeMiniProgram("wechat", "wxfake000000001"), "alipay": FakeMiniProgram("alipay", "2021fake0001")}
+    fakes = {
+        "wechat": FakeMiniProgram("wechat", "wxfake000000001"),
+        "alipay": FakeMiniProgram("alipay", "2021fake0001"),
+    }
     for name, fake in fakes.items():
         monkeypatch.setitem(platforms._instances, ("miniprogram", name), fake)
     return fakes

@@ -30,8 +30,13 @@ class ConsentFactory(factory.django.DjangoModelFactory):
 def order_for(member, *, name="李四", phone="+8613900139000", email="li@example.com"):
     """A placed Oscar order of the member with a shipping address carrying personal data."""
     address = oscar_factories.ShippingAddressFactory(
-        first_name=name, last_name="", line1="漕溪北路88号", line4="上海市", state="上海市",
-        postcode="200030", phone_number=phone,
+        first_name=name,
+        last_name="",
+        line1="漕溪北路88号",
+        line4="上海市",
+        state="上海市",
+        postcode="200030",
+        phone_number=phone,
     )
     return oscar_factories.create_order(user=member, shipping_address=address, guest_email=email)
 

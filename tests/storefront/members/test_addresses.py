@@ -37,7 +37,9 @@ def test_second_address_is_not_default_unless_asked(member_api):
 def test_new_default_unsets_the_old_one(member_api, member):
     first = member_api.post("/api/v1/me/addresses/", PICKED, format="json").json()
 
-    second = member_api.post("/api/v1/me/addresses/", {**PICKED, "detail": "南京西路1266号", "is_default": True}, format="json").json()
+    second = member_api.post(
+        "/api/v1/me/addresses/", {**PICKED, "detail": "南京西路1266号", "is_default": True}, format="json"
+    ).json()
 
     assert second["is_default"] is True
     assert Address.objects.get(pk=first["id"]).is_default is False
@@ -121,7 +123,9 @@ def test_district_and_postcode_may_be_empty(member_api):
 def test_another_members_address_is_not_found(member_api, method):
     someone_elses = AddressFactory(member=MemberFactory())
 
-    response = getattr(member_api, method)(f"/api/v1/me/addresses/{someone_elses.pk}/", {"name": "hijack"}, format="json")
+    response = getattr(member_api, method)(
+        f"/api/v1/me/addresses/{someone_elses.pk}/", {"name": "hijack"}, format="json"
+    )
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -156,7 +160,10 @@ def test_address_writes_are_rate_limited_but_reads_are_not(member_api, monkeypat
     monkeypatch.setattr(ShopperWriteThrottle, "rate", "2/min", raising=False)
     for _ in range(3):
         assert member_api.get("/api/v1/me/addresses/").status_code == 200
-    statuses = [member_api.post("/api/v1/me/addresses/", {**PICKED, "detail": f"{n}号楼"}, format="json").status_code for n in range(3)]
+    statuses = [
+        member_api.post("/api/v1/me/addresses/", {**PICKED, "detail": f"{n}号楼"}, format="json").status_code
+        for n in range(3)
+    ]
 
     assert statuses == [201, 201, 429]
     assert member_api.get("/api/v1/me/addresses/").status_code == 200

@@ -174,7 +174,8 @@ def test_unionid_links_two_wechat_apps_of_the_brand_to_one_member(fake_login):
     assert club_app["is_new"] is False
     assert club_app["member"]["id"] == store_app["member"]["id"]
     assert set(Identity.objects.filter(member_id=store_app["member"]["id"]).values_list("app_id", flat=True)) == {
-        "wxfake000000001", "wxclubapp000001",
+        "wxfake000000001",
+        "wxclubapp000001",
     }
 
 

@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from knox.models import AuthToken
 from PIL import Image
 
-from storefront.members import privacy as members_privacy
 from storefront.members.models import Address, Consent, Identity, MemberSource, PersonalDataRequest, User
 from tests.factories import AddressFactory
 from tests.storefront.members.conftest import login
@@ -75,9 +74,17 @@ def test_export_includes_oscars_records_about_the_person(known_shopper):
     assert data["product_alerts"] == [] and data["reviews"] == []
 
 
-def test_export_includes_sections_other_apps_register(known_shopper, monkeypatch):
-    monkeypatch.setattr(members_privacy, "EXPORT_HOOKS", [lambda member: {"points": {"balance": 120}}])
-    data = known_shopper["client"].get("/api/v1/me/export/").json()
+def test_export_includes_sections_other_apps_answer_with(known_shopper):
+    from storefront.members.events import member_data_exported
+
+    def points_section(sender, member, **kwargs):
+        return {"points": {"balance": 120}}
+
+    member_data_exported.connect(points_section, dispatch_uid="test-points-section")
+    try:
+        data = known_shopper["client"].get("/api/v1/me/export/").json()
+    finally:
+        member_data_exported.disconnect(dispatch_uid="test-points-section")
     assert data["points"] == {"balance": 120}
 
 
@@ -147,10 +154,19 @@ def test_deleted_member_is_logged_out_and_cannot_come_back(known_shopper, api, s
     assert fresh["member"]["id"] != known_shopper["member"].pk
 
 
-def test_deletion_runs_other_apps_erase_hooks(known_shopper, monkeypatch):
+def test_deletion_is_announced_to_other_apps_once_committed(known_shopper, django_capture_on_commit_callbacks):
+    from storefront.members.events import member_erased
+
     erased = []
-    monkeypatch.setattr(members_privacy, "ERASE_HOOKS", [lambda member: erased.append(member.pk)])
-    known_shopper["client"].post("/api/v1/me/delete/", {"confirm": True}, format="json")
+    member_erased.connect(
+        lambda sender, member_id, **kw: erased.append(member_id), weak=False, dispatch_uid="test-erase"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            known_shopper["client"].post("/api/v1/me/delete/", {"confirm": True}, format="json")
+            assert erased == []  # not before the erasure commits
+    finally:
+        member_erased.disconnect(dispatch_uid="test-erase")
     assert erased == [known_shopper["member"].pk]
 
 
@@ -166,7 +182,13 @@ def test_deletion_also_erases_oscars_records_about_the_person(known_shopper):
     known_shopper["client"].post("/api/v1/me/delete/", {"confirm": True}, format="json")
 
     # Whatever still points at the user row is an accounting or audit record.
-    kept = {"order.Order", "order.OrderNote", "basket.Basket", "storefront.PersonalDataRequest", "storefront.MemberMerge"}
+    kept = {
+        "order.Order",
+        "order.OrderNote",
+        "basket.Basket",
+        "storefront.PersonalDataRequest",
+        "storefront.MemberMerge",
+    }
     for relation in User._meta.related_objects:
         if relation.many_to_many or relation.related_model._meta.label in kept:
             continue

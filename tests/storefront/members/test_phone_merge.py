@@ -9,7 +9,6 @@ from django.apps import apps
 from django.utils import timezone
 
 from platforms.sandbox import faults
-from storefront.members import services as member_services
 from storefront.members.models import Address, Consent, Identity, MemberMerge, User
 from tests.factories import AddressFactory, StaffFactory
 from tests.storefront.members.conftest import client_with_token, login
@@ -73,7 +72,9 @@ def test_a_used_phone_code_answers_invalid_phone_code(shopper_login, sandbox):
     assert response.json()["error"]["code"] == "invalid_phone_code"
 
 
-@pytest.mark.parametrize("body", [{"code": "forged"}, {"response": "not json"}, {"response": '{"response": "tampered", "sign": "x"}'}])
+@pytest.mark.parametrize(
+    "body", [{"code": "forged"}, {"response": "not json"}, {"response": '{"response": "tampered", "sign": "x"}'}]
+)
 def test_forged_phone_proof_answers_invalid_phone_code(shopper_login, body):
     client, _ = shopper_login()
     response = client.post("/api/v1/me/phone/", body, format="json")
@@ -126,8 +127,14 @@ def wechat_then_alipay(shopper_login, sandbox):
     open_basket_for(alipay_member, quantity=2)
     Consent.objects.create(member=alipay_member, kind="marketing", granted=True)
     return {
-        "wechat_client": wechat_client, "wechat": wechat, "wechat_member": wechat_member, "order": order,
-        "alipay_client": alipay_client, "alipay": alipay, "alipay_member": alipay_member, "alipay_order": alipay_order,
+        "wechat_client": wechat_client,
+        "wechat": wechat,
+        "wechat_member": wechat_member,
+        "order": order,
+        "alipay_client": alipay_client,
+        "alipay": alipay,
+        "alipay_member": alipay_member,
+        "alipay_order": alipay_order,
     }
 
 
@@ -158,7 +165,10 @@ def test_merge_moves_orders_addresses_basket_and_consents(wechat_then_alipay, sa
 
     bind_on_alipay(shop, sandbox)
 
-    assert set(Order.objects.filter(user=survivor).values_list("pk", flat=True)) == {shop["order"].pk, shop["alipay_order"].pk}
+    assert set(Order.objects.filter(user=survivor).values_list("pk", flat=True)) == {
+        shop["order"].pk,
+        shop["alipay_order"].pk,
+    }
     addresses = Address.objects.filter(member=survivor)
     assert sorted(addresses.values_list("detail", flat=True)) == ["公司", "家"]  # the duplicate "家" was dropped
     assert addresses.get(is_default=True).detail == "家"  # the survivor's default stays
@@ -227,31 +237,49 @@ def test_when_the_caller_is_the_older_member_they_keep_their_token(shopper_login
     assert newer_client.get("/api/v1/me/").status_code == 401
 
 
-def test_merge_hooks_move_other_apps_data(wechat_then_alipay, sandbox, monkeypatch):
-    calls = []
-    monkeypatch.setattr(member_services, "MERGE_HOOKS", [lambda source, target: calls.append((source.pk, target.pk))])
-    shop = wechat_then_alipay
+def test_other_apps_hear_of_the_merge_once_it_is_committed(
+    wechat_then_alipay, sandbox, django_capture_on_commit_callbacks
+):
+    from storefront.members.events import member_merged
 
-    bind_on_alipay(shop, sandbox)
+    calls = []
+    member_merged.connect(
+        lambda sender, source_id, target_id, **kw: calls.append((source_id, target_id)), weak=False, dispatch_uid="t1"
+    )
+    shop = wechat_then_alipay
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            bind_on_alipay(shop, sandbox)
+            assert calls == []  # nothing is announced before the merge commits
+    finally:
+        member_merged.disconnect(dispatch_uid="t1")
 
     assert calls == [(shop["alipay_member"].pk, shop["wechat_member"].pk)]
 
 
-def test_a_failing_hook_rolls_the_whole_merge_back(wechat_then_alipay, sandbox, monkeypatch):
-    def broken(source, target):
+def test_a_failing_receiver_neither_undoes_the_merge_nor_stops_the_others(
+    wechat_then_alipay, sandbox, django_capture_on_commit_callbacks
+):
+    from storefront.members.events import member_merged
+
+    def broken(sender, **kwargs):
         raise RuntimeError("points ledger unavailable")
 
-    monkeypatch.setattr(member_services, "MERGE_HOOKS", [broken])
+    heard = []
+    member_merged.connect(broken, weak=False, dispatch_uid="t-broken")
+    member_merged.connect(lambda sender, **kw: heard.append(kw["target_id"]), weak=False, dispatch_uid="t-fine")
     shop = wechat_then_alipay
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            bind_on_alipay(shop, sandbox)
+    finally:
+        member_merged.disconnect(dispatch_uid="t-broken")
+        member_merged.disconnect(dispatch_uid="t-fine")
 
-    with pytest.raises(RuntimeError):
-        bind_on_alipay(shop, sandbox)
-
-    assert Identity.objects.filter(member=shop["alipay_member"]).count() == 1
-    assert Order.objects.get(pk=shop["alipay_order"].pk).user_id == shop["alipay_member"].pk
-    assert User.objects.get(pk=shop["alipay_member"].pk).is_active is True
-    assert User.objects.get(pk=shop["wechat_member"].pk).phone == PHONE
-    assert MemberMerge.objects.count() == 0
+    assert heard == [shop["wechat_member"].pk]
+    assert Identity.objects.filter(member=shop["alipay_member"]).count() == 0
+    assert Order.objects.get(pk=shop["alipay_order"].pk).user_id == shop["wechat_member"].pk
+    assert MemberMerge.objects.count() == 1
 
 
 def test_merge_keeps_at_most_twenty_addresses_with_one_default(shopper_login, sandbox, settings):
@@ -284,17 +312,24 @@ def test_merge_fills_empty_profile_fields_from_the_absorbed_member(shopper_login
     assert (body["nickname"], body["birthday"], body["gender"]) == ("阿里茶友", "1990-01-02", "female")
 
 
-def test_merge_moves_the_absorbed_members_refund_requests(wechat_then_alipay, sandbox):
+def test_merge_moves_the_absorbed_members_refund_requests(
+    wechat_then_alipay, sandbox, django_capture_on_commit_callbacks
+):
     from decimal import Decimal
 
     from storefront.orders.models import AfterSalesRequest
 
     shop = wechat_then_alipay
     request = AfterSalesRequest.objects.create(
-        order=shop["alipay_order"], member=shop["alipay_member"], kind="refund_only", reason="不想要了", amount=Decimal("1.00")
+        order=shop["alipay_order"],
+        member=shop["alipay_member"],
+        kind="refund_only",
+        reason="不想要了",
+        amount=Decimal("1.00"),
     )
 
-    bind_on_alipay(shop, sandbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        bind_on_alipay(shop, sandbox)
 
     request.refresh_from_db()
     assert request.member_id == shop["wechat_member"].pk

@@ -148,7 +148,9 @@ def test_profile_needs_a_token(api):
 
 
 @pytest.mark.parametrize("consents", [0, 10])
-def test_profile_query_count_does_not_grow_with_consent_history(member, member_api, consents, django_assert_num_queries):
+def test_profile_query_count_does_not_grow_with_consent_history(
+    member, member_api, consents, django_assert_num_queries
+):
     for n in range(consents):
         Consent.objects.create(member=member, kind="marketing" if n % 2 else "privacy", version="2026-01", granted=True)
     # token + user, latest privacy consent, latest marketing consent, platforms

@@ -46,7 +46,9 @@ def pending_order(*, user, price=Decimal("10.00"), quantity=1, num_in_stock=10, 
     basket.add_product(product, quantity=quantity)
     order = create_order(user=user, basket=basket)
     OrderInfo.objects.create(
-        order=order, payment_method=method, fulfilment="delivery",
+        order=order,
+        payment_method=method,
+        fulfilment="delivery",
         pay_before=pay_before or timezone.now() + dt.timedelta(minutes=30),
     )
     order.refresh_from_db()
@@ -82,12 +84,16 @@ class FakeProvider(PaymentProvider):
 
     def paid_trade(self, order, *, transaction_id=None, amount=None, app_id=None, merchant_id=None, currency="CNY"):
         trade = TradeState(
-            provider=self.name, out_trade_no=order.number, state="paid",
+            provider=self.name,
+            out_trade_no=order.number,
+            state="paid",
             transaction_id=transaction_id or f"T{order.number}",
-            amount=order.total_incl_tax if amount is None else amount, currency=currency,
+            amount=order.total_incl_tax if amount is None else amount,
+            currency=currency,
             app_id=self.ids[0] if app_id is None else app_id,
             merchant_id=self.ids[1] if merchant_id is None else merchant_id,
-            payer_id="payer", paid_at=timezone.now(),
+            payer_id="payer",
+            paid_at=timezone.now(),
         )
         self.trades[order.number] = trade
         return trade
@@ -96,13 +102,26 @@ class FakeProvider(PaymentProvider):
     def prepay(self, *, out_trade_no, amount, description, payer_id, expires_at, notify_url):
         self._call("prepay", out_trade_no, amount, payer_id)
         reference = f"prepay-{out_trade_no}-{len(self.calls)}"
-        params = {"timeStamp": "1", "nonceStr": "n", "package": f"prepay_id={reference}", "signType": "RSA", "paySign": "s"}
-        return Prepay(provider=self.name, out_trade_no=out_trade_no, reference=reference,
-                      client_params=params if self.name == "wechat" else {"tradeNO": reference}, expires_at=expires_at)
+        params = {
+            "timeStamp": "1",
+            "nonceStr": "n",
+            "package": f"prepay_id={reference}",
+            "signType": "RSA",
+            "paySign": "s",
+        }
+        return Prepay(
+            provider=self.name,
+            out_trade_no=out_trade_no,
+            reference=reference,
+            client_params=params if self.name == "wechat" else {"tradeNO": reference},
+            expires_at=expires_at,
+        )
 
     def query(self, out_trade_no):
         self._call("query", out_trade_no)
-        return self.trades.get(out_trade_no) or TradeState(provider=self.name, out_trade_no=out_trade_no, state="not_found")
+        return self.trades.get(out_trade_no) or TradeState(
+            provider=self.name, out_trade_no=out_trade_no, state="not_found"
+        )
 
     def close(self, out_trade_no):
         self._call("close", out_trade_no)
@@ -111,8 +130,14 @@ class FakeProvider(PaymentProvider):
         self._call("refund", out_refund_no, amount)
         if self.refund_result == "error":
             raise PlatformError("refused", code="NOT_ENOUGH", platform=self.name)
-        state = RefundState(provider=self.name, out_trade_no=out_trade_no, out_refund_no=out_refund_no,
-                            state=self.refund_result, amount=amount, refund_id=f"RF{out_refund_no}")
+        state = RefundState(
+            provider=self.name,
+            out_trade_no=out_trade_no,
+            out_refund_no=out_refund_no,
+            state=self.refund_result,
+            amount=amount,
+            refund_id=f"RF{out_refund_no}",
+        )
         self.refunds[out_refund_no] = state
         return state
 
@@ -125,13 +150,24 @@ class FakeProvider(PaymentProvider):
             raise InvalidNotification("bad signature", code="invalid_signature", platform=self.name)
         data = json.loads(body)
         if data["kind"] == "refund":
-            refund = RefundState(provider=self.name, out_trade_no=data["out_trade_no"],
-                                 out_refund_no=data["out_refund_no"], state=data["state"], amount=Decimal(data["amount"]))
+            refund = RefundState(
+                provider=self.name,
+                out_trade_no=data["out_trade_no"],
+                out_refund_no=data["out_refund_no"],
+                state=data["state"],
+                amount=Decimal(data["amount"]),
+            )
             return PaymentNotification(provider=self.name, notification_id=data["id"], kind="refund", refund=refund)
         trade = TradeState(
-            provider=self.name, out_trade_no=data["out_trade_no"], state=data.get("state", "paid"),
-            transaction_id=data["transaction_id"], amount=Decimal(data["amount"]), currency=data.get("currency", "CNY"),
-            app_id=data["app_id"], merchant_id=data["merchant_id"], paid_at=timezone.now(),
+            provider=self.name,
+            out_trade_no=data["out_trade_no"],
+            state=data.get("state", "paid"),
+            transaction_id=data["transaction_id"],
+            amount=Decimal(data["amount"]),
+            currency=data.get("currency", "CNY"),
+            app_id=data["app_id"],
+            merchant_id=data["merchant_id"],
+            paid_at=timezone.now(),
         )
         return PaymentNotification(provider=self.name, notification_id=data["id"], kind="payment", trade=trade)
 
@@ -148,8 +184,12 @@ class FakeProvider(PaymentProvider):
 def notification_body(provider: FakeProvider, order, **overrides):
     app_id, merchant_id = provider.ids
     data = {
-        "id": f"N-{order.number}", "kind": "payment", "out_trade_no": order.number,
-        "transaction_id": f"T{order.number}", "amount": str(order.total_incl_tax), "app_id": app_id,
+        "id": f"N-{order.number}",
+        "kind": "payment",
+        "out_trade_no": order.number,
+        "transaction_id": f"T{order.number}",
+        "amount": str(order.total_incl_tax),
+        "app_id": app_id,
         "merchant_id": merchant_id,
     }
     data.update(overrides)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from storefront.payments import refunds
 from storefront.payments import services as payments
 from storefront.payments.models import PaymentProblem, ReconciliationRun, Refund
 from tests.factories import StaffFactory
@@ -28,20 +29,31 @@ def paid(providers, committed):
     return order
 
 
-@pytest.mark.parametrize("model", [
-    "paymentattempt", "paymenttransaction", "refund", "notificationlog", "paymentproblem", "reconciliationrun",
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "paymentattempt",
+        "paymenttransaction",
+        "refund",
+        "notificationlog",
+        "paymentproblem",
+        "reconciliationrun",
+    ],
+)
 def test_every_payments_screen_opens(admin_client, paid, model):
     response = admin_client.get(f"/admin/storefront/{model}/")
     assert response.status_code == 200
 
 
-def test_operations_refund_part_of_a_payment_from_the_admin(admin_client, paid, providers, django_capture_on_commit_callbacks):
+def test_operations_refund_part_of_a_payment_from_the_admin(
+    admin_client, paid, providers, django_capture_on_commit_callbacks
+):
     txn = paid.payment_transactions.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post("/admin/storefront/refund/add/",
-                                     {"transaction": txn.pk, "amount": "5.00", "reason": "damaged box"})
+        response = admin_client.post(
+            "/admin/storefront/refund/add/", {"transaction": txn.pk, "amount": "5.00", "reason": "damaged box"}
+        )
 
     assert response.status_code == 302, response.content
     refund = Refund.objects.get()
@@ -64,10 +76,12 @@ def test_operations_refund_whole_payments_with_the_action(admin_client, paid, dj
     txn = paid.payment_transactions.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post("/admin/storefront/paymenttransaction/",
-                          {"action": "refund_in_full", "_selected_action": [txn.pk]})
-        admin_client.post("/admin/storefront/paymenttransaction/",
-                          {"action": "refund_in_full", "_selected_action": [txn.pk]})
+        admin_client.post(
+            "/admin/storefront/paymenttransaction/", {"action": "refund_in_full", "_selected_action": [txn.pk]}
+        )
+        admin_client.post(
+            "/admin/storefront/paymenttransaction/", {"action": "refund_in_full", "_selected_action": [txn.pk]}
+        )
 
     assert Refund.objects.get().amount == Decimal("20.00")
     paid.refresh_from_db()
@@ -90,7 +104,9 @@ def test_the_reconciliation_button_runs_a_day(admin_client, providers):
 def test_a_problem_is_marked_resolved(admin_client, providers):
     problem = PaymentProblem.objects.create(kind="late_payment", provider="wechat", reference="T1", message="late")
 
-    admin_client.post("/admin/storefront/paymentproblem/", {"action": "mark_resolved", "_selected_action": [problem.pk]})
+    admin_client.post(
+        "/admin/storefront/paymentproblem/", {"action": "mark_resolved", "_selected_action": [problem.pk]}
+    )
 
     problem.refresh_from_db()
     assert problem.is_resolved
@@ -98,7 +114,7 @@ def test_a_problem_is_marked_resolved(admin_client, providers):
 
 def test_the_order_screen_shows_its_payments_and_refunds(admin_client, paid, committed):
     with committed():
-        payments.start_refund(order=paid, amount=Decimal("1.00"), key="AS1")
+        refunds.start_refund(order=paid, amount=Decimal("1.00"), key="AS1")
 
     response = admin_client.get(f"/admin/storefront/operationsorder/{paid.pk}/change/")
 

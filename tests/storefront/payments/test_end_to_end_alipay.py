@@ -87,8 +87,9 @@ def test_a_tampered_alipay_notification_changes_nothing(api, committed):
     fields = dict(parse_qsl(Delivery.objects.get(platform="alipay").body))
     fields["total_amount"] = "0.01"
 
-    response = api.generic("POST", "/api/v1/notify/alipay/", urlencode(fields),
-                           content_type="application/x-www-form-urlencoded")
+    response = api.generic(
+        "POST", "/api/v1/notify/alipay/", urlencode(fields), content_type="application/x-www-form-urlencoded"
+    )
 
     assert (response.status_code, response.content) == (400, b"fail")
     order.refresh_from_db()
@@ -98,7 +99,7 @@ def test_a_tampered_alipay_notification_changes_nothing(api, committed):
 
 
 def test_alipay_full_and_partial_refunds(api, committed):
-    from storefront.payments.services import start_refund
+    from storefront.payments.refunds import start_refund
 
     member = member_with_identity("alipay")
     order = pending_order(user=member, price=Decimal("10.00"), quantity=2, method="alipay")
@@ -123,7 +124,7 @@ def test_alipay_reconciliation_is_clean_then_finds_a_planted_mismatch(api, commi
 
     from platforms.sandbox.alipay_models import AlipayTrade
     from storefront.payments import reconciliation
-    from storefront.payments.services import start_refund
+    from storefront.payments.refunds import start_refund
 
     member = member_with_identity("alipay")
     order = pending_order(user=member, price=Decimal("10.00"), quantity=2, method="alipay")

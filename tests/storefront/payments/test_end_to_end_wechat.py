@@ -38,8 +38,9 @@ def pay_and_complete(api, client, order, committed, result="success", fault=None
     if fault:
         faults.set_fault("wechatpay", fault)
     with committed():
-        done = api.post("/sandbox/wechatpay/complete/", {"prepay_id": prepay_id_of(response), "result": result},
-                        format="json")
+        done = api.post(
+            "/sandbox/wechatpay/complete/", {"prepay_id": prepay_id_of(response), "result": result}, format="json"
+        )
     assert done.status_code == 200, done.content
     order.refresh_from_db()
     return done.json()
@@ -53,7 +54,11 @@ def test_a_shopper_pays_with_wechat_and_the_notification_makes_the_order_paid(ap
 
     assert order.status == "paid"
     txn = PaymentTransaction.objects.get()
-    assert (txn.transaction_id, txn.amount, txn.source) == (sandbox_trade["transaction_id"], Decimal("25.00"), "notification")
+    assert (txn.transaction_id, txn.amount, txn.source) == (
+        sandbox_trade["transaction_id"],
+        Decimal("25.00"),
+        "notification",
+    )
     log = NotificationLog.objects.get()
     assert (log.verified, log.outcome) == (True, "processed")
 
@@ -62,7 +67,11 @@ def test_the_pay_params_are_signed_for_wx_request_payment(api):
     member = member_with_identity("wechat")
     order = pending_order(user=member)
 
-    params = client_for(member).post(f"/api/v1/orders/{order.number}/pay/", {"provider": "wechat"}, format="json").json()["params"]
+    params = (
+        client_for(member)
+        .post(f"/api/v1/orders/{order.number}/pay/", {"provider": "wechat"}, format="json")
+        .json()["params"]
+    )
 
     assert params["signType"] == "RSA"
     assert params["package"].startswith("prepay_id=")
@@ -137,7 +146,7 @@ def test_a_duplicated_notification_pays_once(api, committed):
 
 
 def test_full_and_partial_refunds_complete_through_the_refund_notification(api, committed):
-    from storefront.payments.services import start_refund
+    from storefront.payments.refunds import start_refund
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, price=Decimal("10.00"), quantity=3)
@@ -153,14 +162,15 @@ def test_full_and_partial_refunds_complete_through_the_refund_notification(api, 
     order.refresh_from_db()
     assert order.status == "refunded"
     assert list(Refund.objects.order_by("pk").values_list("amount", "status")) == [
-        (Decimal("10.00"), "success"), (Decimal("20.00"), "success"),
+        (Decimal("10.00"), "success"),
+        (Decimal("20.00"), "success"),
     ]
     assert NotificationLog.objects.filter(kind="refund", outcome="processed").count() == 2
 
 
 def test_a_payment_after_cancellation_is_refunded_at_wechat_pay(api, committed):
     from platforms.sandbox.models import PayRefund
-    from storefront.orders.services import change_order_status
+    from storefront.orders.status import change_order_status
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)
@@ -168,7 +178,9 @@ def test_a_payment_after_cancellation_is_refunded_at_wechat_pay(api, committed):
     change_order_status(order, "cancelled", actor="system:test", reason="cancelled while the payer was paying")
 
     with committed():
-        api.post("/sandbox/wechatpay/complete/", {"prepay_id": prepay_id_of(response), "result": "success"}, format="json")
+        api.post(
+            "/sandbox/wechatpay/complete/", {"prepay_id": prepay_id_of(response), "result": "success"}, format="json"
+        )
 
     order.refresh_from_db()
     assert order.status == "cancelled"
@@ -221,7 +233,7 @@ def test_wechat_pay_down_during_pay_answers_503_and_changes_nothing(api, fault):
 
 def test_the_unpaid_order_task_closes_the_wechat_prepay_then_cancels(api, committed):
     from platforms.sandbox.models import PayTrade
-    from storefront.orders.services import cancel_overdue_unpaid_orders
+    from storefront.payments.unpaid import cancel_overdue_unpaid_orders
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, pay_before=timezone.now() + dt.timedelta(minutes=2))
@@ -236,7 +248,7 @@ def test_the_unpaid_order_task_closes_the_wechat_prepay_then_cancels(api, commit
 
 
 def test_the_unpaid_order_task_finds_a_payment_whose_notification_was_lost(api, committed):
-    from storefront.orders.services import cancel_overdue_unpaid_orders
+    from storefront.payments.unpaid import cancel_overdue_unpaid_orders
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, pay_before=timezone.now() + dt.timedelta(minutes=2))
@@ -256,10 +268,17 @@ def test_a_signed_notification_for_another_merchant_is_refused_and_listed(api):
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)
-    body = notification_body("TRANSACTION.SUCCESS", {
-        "appid": "wxdemo0000000001", "mchid": "1999999999", "out_trade_no": order.number, "transaction_id": "42x",
-        "trade_state": "SUCCESS", "amount": {"total": 1000, "currency": "CNY"},
-    })
+    body = notification_body(
+        "TRANSACTION.SUCCESS",
+        {
+            "appid": "wxdemo0000000001",
+            "mchid": "1999999999",
+            "out_trade_no": order.number,
+            "transaction_id": "42x",
+            "trade_state": "SUCCESS",
+            "amount": {"total": 1000, "currency": "CNY"},
+        },
+    )
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed_headers(body).items()}
 
     response = api.generic("POST", "/api/v1/notify/wechatpay/", body, content_type="application/json", **extra)

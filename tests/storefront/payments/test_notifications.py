@@ -24,10 +24,13 @@ def order(providers):
 
 @pytest.fixture
 def hook_calls():
+    """Orders other apps heard were paid (receivers of order_paid)."""
+    from storefront.orders.events import order_paid
+
     calls = []
-    payments.PAID_HOOKS.append(calls.append)
+    order_paid.connect(lambda sender, order, **kw: calls.append(order), weak=False, dispatch_uid="test-paid")
     yield calls
-    payments.PAID_HOOKS.remove(calls.append)
+    order_paid.disconnect(dispatch_uid="test-paid")
 
 
 def stock_of(order):
@@ -67,16 +70,18 @@ def test_second_notify_does_not_pay_or_notify_twice(api, providers, order, commi
     assert list(NotificationLog.objects.order_by("pk").values_list("outcome", flat=True)) == ["processed", "duplicate"]
 
 
-def test_a_failing_hook_does_not_stop_the_others(api, providers, order, committed, hook_calls):
-    def broken(order):
+def test_a_failing_receiver_does_not_stop_the_others(api, providers, order, committed, hook_calls):
+    from storefront.orders.events import order_paid
+
+    def broken(sender, **kwargs):
         raise RuntimeError("points service down")
 
-    payments.PAID_HOOKS.insert(0, broken)
+    order_paid.connect(broken, dispatch_uid="test-broken")
     try:
         with committed():
             deliver(api, notification_body(providers["wechat"], order))
     finally:
-        payments.PAID_HOOKS.remove(broken)
+        order_paid.disconnect(dispatch_uid="test-broken")
 
     assert len(hook_calls) == 1
 
@@ -104,7 +109,9 @@ def test_an_unverifiable_notification_changes_nothing_and_is_logged(api, provide
         ({"app_id": "wxsomebodyelse"}, "merchant_mismatch"),
     ],
 )
-def test_a_notification_that_does_not_match_the_order_is_a_problem_not_a_payment(api, providers, order, overrides, kind):
+def test_a_notification_that_does_not_match_the_order_is_a_problem_not_a_payment(
+    api, providers, order, overrides, kind
+):
     response = deliver(api, notification_body(providers["wechat"], order, **overrides))
 
     assert response.status_code == 204  # retrying would not make it match; operations have it
@@ -133,7 +140,9 @@ def test_a_malformed_body_is_answered_not_crashed_on(api, providers, order):
     assert NotificationLog.objects.get().outcome == "error"
 
 
-def test_a_database_error_midway_asks_for_a_retry_and_the_retry_completes(api, providers, order, committed, hook_calls, monkeypatch):
+def test_a_database_error_midway_asks_for_a_retry_and_the_retry_completes(
+    api, providers, order, committed, hook_calls, monkeypatch
+):
     body = notification_body(providers["wechat"], order)
     original = payments.SourceType.objects.get_or_create
 

@@ -28,7 +28,9 @@ def test_wechat_pay_answers_the_params_for_wx_request_payment(providers):
     assert body["provider"] == "wechat"
     assert set(body["params"]) == {"timeStamp", "nonceStr", "package", "signType", "paySign"}
     assert body["params"]["package"].startswith("prepay_id=")
-    assert providers["wechat"].calls_of("prepay") == [("prepay", order.number, order.total_incl_tax, f"wechat-{member.pk}")]
+    assert providers["wechat"].calls_of("prepay") == [
+        ("prepay", order.number, order.total_incl_tax, f"wechat-{member.pk}")
+    ]
 
 
 def test_alipay_pay_answers_the_trade_no_for_my_trade_pay(providers):
@@ -82,7 +84,9 @@ def test_another_shoppers_order_is_not_found(providers):
 def test_an_order_not_waiting_for_payment_is_refused(providers):
     member = member_with_identity("wechat")
     order = pending_order(user=member)
-    order.set_status("cancelled")
+    from storefront.orders.status import change_order_status
+
+    change_order_status(order, "cancelled", actor="test", reason="cancelled before paying")
 
     response = pay(client_for(member), order)
 

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from config.errors import PlatformUnavailable
 from platforms.base import StatementLine
-from storefront.orders.services import cancel_overdue_unpaid_orders
-from storefront.payments import reconciliation
+from storefront.payments import reconciliation, refunds
 from storefront.payments import services as payments
 from storefront.payments.models import PaymentAttempt, PaymentProblem, ReconciliationRun
+from storefront.payments.unpaid import cancel_overdue_unpaid_orders
 from tests.conftest import client_for
 from tests.storefront.payments.factories import member_with_identity, pending_order
 
@@ -116,13 +116,24 @@ def paid_today(providers, committed, provider="wechat"):
 def test_reconciliation_of_a_matching_statement_is_clean(providers, committed):
     order = paid_today(providers, committed)
     with committed():
-        refund = payments.start_refund(order=order, amount=Decimal("3.00"), key="AS1")
+        refund = refunds.start_refund(order=order, amount=Decimal("3.00"), key="AS1")
     today = timezone.localdate()
     providers["wechat"].statement_lines = [
-        StatementLine(provider="wechat", kind="payment", out_trade_no=order.number, transaction_id=f"T{order.number}",
-                      amount=Decimal("10.00")),
-        StatementLine(provider="wechat", kind="refund", out_trade_no=order.number, transaction_id=f"T{order.number}",
-                      amount=Decimal("3.00"), out_refund_no=refund.out_refund_no),
+        StatementLine(
+            provider="wechat",
+            kind="payment",
+            out_trade_no=order.number,
+            transaction_id=f"T{order.number}",
+            amount=Decimal("10.00"),
+        ),
+        StatementLine(
+            provider="wechat",
+            kind="refund",
+            out_trade_no=order.number,
+            transaction_id=f"T{order.number}",
+            amount=Decimal("3.00"),
+            out_refund_no=refund.out_refund_no,
+        ),
     ]
 
     run = reconciliation.reconcile_day(provider="wechat", day=today)
@@ -137,10 +148,16 @@ def test_reconciliation_finds_planted_mismatches(providers, committed):
     differs = paid_today(providers, committed)
     today = timezone.localdate()
     providers["wechat"].statement_lines = [
-        StatementLine(provider="wechat", kind="payment", out_trade_no=differs.number,
-                      transaction_id=f"T{differs.number}", amount=Decimal("9.99")),
-        StatementLine(provider="wechat", kind="payment", out_trade_no="GHOST1", transaction_id="TGHOST",
-                      amount=Decimal("5.00")),
+        StatementLine(
+            provider="wechat",
+            kind="payment",
+            out_trade_no=differs.number,
+            transaction_id=f"T{differs.number}",
+            amount=Decimal("9.99"),
+        ),
+        StatementLine(
+            provider="wechat", kind="payment", out_trade_no="GHOST1", transaction_id="TGHOST", amount=Decimal("5.00")
+        ),
     ]
 
     run = reconciliation.reconcile_day(provider="wechat", day=today)
@@ -169,12 +186,15 @@ def test_reconciliation_with_the_provider_down_records_the_error(providers):
 
 
 def test_the_daily_task_reconciles_yesterday_for_every_provider(providers):
-    from storefront.tasks import reconcile_payments
+    from storefront.payments.tasks import reconcile_payments
 
     reconcile_payments.delay()
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    assert set(ReconciliationRun.objects.values_list("provider", "day")) == {("wechat", yesterday), ("alipay", yesterday)}
+    assert set(ReconciliationRun.objects.values_list("provider", "day")) == {
+        ("wechat", yesterday),
+        ("alipay", yesterday),
+    }
 
 
 def test_the_order_detail_with_refresh_asks_the_provider_and_lists_the_payment(providers, committed):
@@ -190,14 +210,16 @@ def test_the_order_detail_with_refresh_asks_the_provider_and_lists_the_payment(p
     assert [(p["provider"], p["amount"], p["status"]) for p in body["payments"]] == [("wechat", "10.00", "paid")]
 
 
-def test_the_payments_section_costs_two_queries_whatever_the_number_of_refunds(providers, committed, django_assert_num_queries):
-    from storefront.payments.api import payments_section
+def test_the_payments_section_costs_two_queries_whatever_the_number_of_refunds(
+    providers, committed, django_assert_num_queries
+):
+    from storefront.payments.serializers import order_detail_payments as payments_section
 
     order = paid_today(providers, committed)
     with django_assert_num_queries(2):
         assert len(payments_section(order)) == 1
     for key in ("AS1", "AS2", "AS3"):
         with committed():
-            payments.start_refund(order=order, amount=Decimal("1.00"), key=key)
+            refunds.start_refund(order=order, amount=Decimal("1.00"), key=key)
     with django_assert_num_queries(2):
         assert len(payments_section(order)[0]["refunds"]) == 3

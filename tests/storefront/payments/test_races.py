@@ -37,7 +37,9 @@ def paid_in_sandbox(order, member):
     faults.set_fault("wechatpay", "delayed_notification")
     pay_trade(PayTrade.objects.get(prepay_id=attempt.reference), success=True)
     delivery = Delivery.objects.filter(platform="wechatpay").latest("id")
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in delivery.headers.items() if k.lower() != "content-type"}
+    extra = {
+        f"HTTP_{k.upper().replace('-', '_')}": v for k, v in delivery.headers.items() if k.lower() != "content-type"
+    }
     return extra, delivery.body
 
 
@@ -50,16 +52,19 @@ def test_the_same_notification_ten_times_at_once_pays_once_and_notifies_once():
 
     member = member_with_identity("wechat")
     order = pending_order(user=member, quantity=2)
-    NoticeTemplate.objects.create(platform="wechat", event="order_paid", template_id="tpl-paid",
-                                  field_map={"character_string1": "{order_number}"})
+    NoticeTemplate.objects.create(
+        platform="wechat", event="order_paid", template_id="tpl-paid", field_map={"character_string1": "{order_number}"}
+    )
     NoticeGrant.objects.create(member=member, platform="wechat", template_id="tpl-paid", remaining=5)
+    from storefront.orders.events import order_paid
+
     hook_calls = []
-    payments.PAID_HOOKS.append(hook_calls.append)
+    order_paid.connect(lambda sender, order, **kw: hook_calls.append(order), weak=False, dispatch_uid="test-race")
     extra, body = paid_in_sandbox(order, member)
     try:
         results = run_concurrently(lambda i: deliver(extra, body).status_code, times=10)
     finally:
-        payments.PAID_HOOKS.remove(hook_calls.append)
+        order_paid.disconnect(dispatch_uid="test-race")
 
     assert results.errors == []
     assert results.values == [204] * 10
@@ -76,7 +81,9 @@ def test_the_same_notification_ten_times_at_once_pays_once_and_notifies_once():
 @pytest.mark.parametrize("round_", range(4))
 @pytest.mark.parametrize("cancel_with", ["unpaid_order_task", "direct_cancel"])
 def test_a_notification_racing_the_cancellation_ends_paid_or_cancelled_and_refunded(cancel_with, round_):
-    from storefront.orders.services import InvalidOrderState, cancel_unpaid_order, change_order_status
+    from storefront.orders.errors import InvalidOrderState
+    from storefront.orders.status import change_order_status
+    from storefront.payments.unpaid import cancel_unpaid_order
 
     member = member_with_identity("wechat")
     order = pending_order(user=member)

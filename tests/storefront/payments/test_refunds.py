@@ -7,9 +7,10 @@ import pytest
 from oscar.apps.partner.models import StockRecord
 
 from config.errors import KitError
-from storefront.orders.services import cancel_unpaid_order
+from storefront.payments import refunds
 from storefront.payments import services as payments
 from storefront.payments.models import PaymentProblem, PaymentTransaction, Refund
+from storefront.payments.unpaid import cancel_unpaid_order
 from tests.storefront.payments.factories import member_with_identity, notification_body, pending_order
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +29,15 @@ def test_a_full_refund_moves_the_order_to_refunded(providers, committed):
     order = paid_order(providers, committed)
 
     with committed():
-        refund = payments.start_refund(order=order, reason="changed my mind", key="AS1")
+        refund = refunds.start_refund(order=order, reason="changed my mind", key="AS1")
 
     refund.refresh_from_db()
     order.refresh_from_db()
-    assert (refund.amount, refund.status, refund.refund_id) == (Decimal("20.00"), "success", f"RF{refund.out_refund_no}")
+    assert (refund.amount, refund.status, refund.refund_id) == (
+        Decimal("20.00"),
+        "success",
+        f"RF{refund.out_refund_no}",
+    )
     assert order.status == "refunded"
     assert order.sources.get().amount_refunded == Decimal("20.00")
     assert providers["wechat"].calls_of("refund") == [("refund", refund.out_refund_no, Decimal("20.00"))]
@@ -42,12 +47,12 @@ def test_a_partial_refund_puts_the_order_back_to_paid(providers, committed):
     order = paid_order(providers, committed)
 
     with committed():
-        payments.start_refund(order=order, amount=Decimal("5.00"), key="AS1")
+        refunds.start_refund(order=order, amount=Decimal("5.00"), key="AS1")
 
     order.refresh_from_db()
     assert order.status == "paid"
     with committed():
-        payments.start_refund(order=order, amount=Decimal("15.00"), key="AS2")
+        refunds.start_refund(order=order, amount=Decimal("15.00"), key="AS2")
     order.refresh_from_db()
     assert order.status == "refunded"
 
@@ -56,9 +61,9 @@ def test_the_same_request_refunds_once(providers, committed):
     order = paid_order(providers, committed)
 
     with committed():
-        first = payments.start_refund(order=order, amount=Decimal("5.00"), key="AS7")
+        first = refunds.start_refund(order=order, amount=Decimal("5.00"), key="AS7")
     with committed():
-        again = payments.start_refund(order=order, amount=Decimal("5.00"), key="AS7")
+        again = refunds.start_refund(order=order, amount=Decimal("5.00"), key="AS7")
 
     assert first.pk == again.pk
     assert Refund.objects.count() == 1
@@ -68,10 +73,10 @@ def test_the_same_request_refunds_once(providers, committed):
 def test_more_than_was_paid_cannot_be_refunded(providers, committed):
     order = paid_order(providers, committed)
     with committed():
-        payments.start_refund(order=order, amount=Decimal("15.00"), key="AS1")
+        refunds.start_refund(order=order, amount=Decimal("15.00"), key="AS1")
 
     with pytest.raises(KitError) as raised:
-        payments.start_refund(order=order, amount=Decimal("5.01"), key="AS2")
+        refunds.start_refund(order=order, amount=Decimal("5.01"), key="AS2")
 
     assert raised.value.code == "refund_exceeds_payment"
 
@@ -80,26 +85,35 @@ def test_an_unpaid_order_cannot_be_refunded(providers):
     order = pending_order(user=member_with_identity("wechat"))
 
     with pytest.raises(KitError):
-        payments.start_refund(order=order, key="AS1")
+        refunds.start_refund(order=order, key="AS1")
 
 
 def test_a_refund_in_processing_is_completed_by_the_wechat_refund_notification(api, providers, committed):
     order = paid_order(providers, committed)
     providers["wechat"].refund_result = "processing"
     with committed():
-        refund = payments.start_refund(order=order, key="AS1")
+        refund = refunds.start_refund(order=order, key="AS1")
     order.refresh_from_db()
     assert order.status == "refunding"
     refund.refresh_from_db()
     assert refund.status == "processing"
 
-    body = notification_body(providers["wechat"], order, kind="refund", out_refund_no=refund.out_refund_no,
-                             state="success", amount="20.00", id="N-refund")
+    body = notification_body(
+        providers["wechat"],
+        order,
+        kind="refund",
+        out_refund_no=refund.out_refund_no,
+        state="success",
+        amount="20.00",
+        id="N-refund",
+    )
     with committed():
-        response = api.generic("POST", "/api/v1/notify/wechatpay/", body, content_type="application/json",
-                               HTTP_X_FAKE_SIGNATURE="good")
-        again = api.generic("POST", "/api/v1/notify/wechatpay/", body, content_type="application/json",
-                            HTTP_X_FAKE_SIGNATURE="good")
+        response = api.generic(
+            "POST", "/api/v1/notify/wechatpay/", body, content_type="application/json", HTTP_X_FAKE_SIGNATURE="good"
+        )
+        again = api.generic(
+            "POST", "/api/v1/notify/wechatpay/", body, content_type="application/json", HTTP_X_FAKE_SIGNATURE="good"
+        )
 
     assert (response.status_code, again.status_code) == (204, 204)
     refund.refresh_from_db()
@@ -113,14 +127,21 @@ def test_an_alipay_refund_in_processing_is_completed_by_the_periodic_query(provi
     order = paid_order(providers, committed, provider="alipay")
     providers["alipay"].refund_result = "processing"
     with committed():
-        refund = payments.start_refund(order=order, key="AS1")
-    providers["alipay"].refunds[refund.out_refund_no] = providers["alipay"].refunds[refund.out_refund_no].__class__(
-        provider="alipay", out_trade_no=order.number, out_refund_no=refund.out_refund_no, state="success",
-        amount=refund.amount,
+        refund = refunds.start_refund(order=order, key="AS1")
+    providers["alipay"].refunds[refund.out_refund_no] = (
+        providers["alipay"]
+        .refunds[refund.out_refund_no]
+        .__class__(
+            provider="alipay",
+            out_trade_no=order.number,
+            out_refund_no=refund.out_refund_no,
+            state="success",
+            amount=refund.amount,
+        )
     )
 
     with committed():
-        payments.sync_open_refunds()
+        refunds.sync_open_refunds()
 
     refund.refresh_from_db()
     order.refresh_from_db()
@@ -132,7 +153,7 @@ def test_a_refused_refund_is_a_problem_and_the_order_goes_back(providers, commit
     providers["wechat"].refund_result = "error"
 
     with committed():
-        refund = payments.start_refund(order=order, key="AS1")
+        refund = refunds.start_refund(order=order, key="AS1")
 
     refund.refresh_from_db()
     order.refresh_from_db()
@@ -145,13 +166,13 @@ def test_a_refund_with_the_provider_down_is_sent_later(providers, committed):
     order = paid_order(providers, committed)
     providers["wechat"].down = True
     with committed():
-        refund = payments.start_refund(order=order, key="AS1")
+        refund = refunds.start_refund(order=order, key="AS1")
     refund.refresh_from_db()
     assert refund.status == "pending"
 
     providers["wechat"].down = False
     with committed():
-        payments.sync_open_refunds(older_than=payments.dt.timedelta(0))
+        refunds.sync_open_refunds(older_than=payments.dt.timedelta(0))
 
     refund.refresh_from_db()
     assert refund.status == "success"
@@ -163,7 +184,7 @@ def test_returned_goods_go_back_on_sale_when_the_refund_succeeds(providers, comm
     before = StockRecord.objects.get(pk=line.stockrecord_id).num_in_stock
 
     with committed():
-        payments.start_refund(order=order, amount=Decimal("20.00"), key="AS1", restock={line.pk: 2})
+        refunds.start_refund(order=order, amount=Decimal("20.00"), key="AS1", restock={line.pk: 2})
 
     assert StockRecord.objects.get(pk=line.stockrecord_id).num_in_stock == before + 2
 
@@ -203,19 +224,25 @@ def test_a_second_payment_through_the_other_provider_is_refunded(providers, comm
 
 
 def test_an_approved_return_refunds_through_the_provider_and_restocks(providers, committed):
-    from storefront.orders.services import approve_after_sales, request_refund
+    from storefront.orders.after_sales import request_refund
+    from storefront.payments.refunds import approve_after_sales
     from tests.factories import StaffFactory
 
     order = paid_order(providers, committed, quantity=3)
     line = order.lines.get()
     stock_before = StockRecord.objects.get(pk=line.stockrecord_id).num_in_stock
-    request = request_refund(order=order, member=order.user, kind="return_and_refund", reason="too bitter",
-                             lines=[{"line_id": line.pk, "quantity": 1}])
+    request = request_refund(
+        order=order,
+        member=order.user,
+        kind="return_and_refund",
+        reason="too bitter",
+        lines=[{"line_id": line.pk, "quantity": 1}],
+    )
 
     with committed():
         approve_after_sales(request=request, staff=StaffFactory(), restock=True)
     with committed():
-        again = payments.start_refund(order=order, amount=request.amount, key=f"AS{request.pk}")
+        again = refunds.start_refund(order=order, amount=request.amount, key=f"AS{request.pk}")
 
     refund = Refund.objects.get()
     assert refund.pk == again.pk

@@ -1,28 +1,21 @@
-"""Signal receivers of the storefront (kept in one place, connected in apps.ready)."""
+"""The catalog's receivers of Django's model signals: listings, search text, thumbnails, the
+cache version and WeChat search follow every product, image, stock and category change.
+Imported (and so connected) in StorefrontConfig.ready only."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from oscar.core.loading import get_model
 
-# --- catalog: listings, search text, thumbnails, cache version, WeChat search -------------
+from storefront.catalog import services as catalog
+from storefront.catalog.tasks import make_product_image_thumbnails, submit_product_page_to_wechat
+
 _Product = get_model("catalogue", "Product")
 _ProductImage = get_model("catalogue", "ProductImage")
 _ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 _ProductCategory = get_model("catalogue", "ProductCategory")
 _Category = get_model("catalogue", "Category")
 _StockRecord = get_model("partner", "StockRecord")
-
-
-def _count_sales_when_orders_are_paid():
-    from storefront.catalog.services import record_order_sales
-    from storefront.payments.services import PAID_HOOKS
-
-    if record_order_sales not in PAID_HOOKS:
-        PAID_HOOKS.append(record_order_sales)
-
-
-_count_sales_when_orders_are_paid()
 
 
 @receiver(pre_save, sender=_Product, dispatch_uid="catalog_product_was_public")
@@ -37,9 +30,6 @@ def _remember_if_product_was_public(sender, instance, raw=False, **kwargs):
 def _product_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from storefront.catalog import services as catalog
-    from storefront.tasks import submit_product_page_to_wechat
-
     catalog.ensure_listing(product=instance)
     catalog.refresh_search_text(product_id=instance.pk)
     catalog.bump_catalog_version()
@@ -55,8 +45,6 @@ def _product_saved(sender, instance, created, raw=False, **kwargs):
 def _attribute_value_changed(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from storefront.catalog import services as catalog
-
     catalog.sync_original_price(value=instance, deleted=kwargs.get("signal") is post_delete)
     catalog.refresh_search_text(product_id=instance.product_id)
     catalog.bump_catalog_version()
@@ -66,8 +54,6 @@ def _attribute_value_changed(sender, instance, raw=False, **kwargs):
 def _listing_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or (update_fields is not None and set(update_fields) <= {"sales_count"}):
         return
-    from storefront.catalog import services as catalog
-
     catalog.refresh_search_text(product_id=instance.product_id)
     catalog.bump_catalog_version()
 
@@ -76,9 +62,6 @@ def _listing_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 def _product_image_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from storefront.catalog import services as catalog
-    from storefront.tasks import make_product_image_thumbnails
-
     catalog.bump_catalog_version()
     image_id = instance.pk
     transaction.on_commit(lambda: make_product_image_thumbnails.delay(image_id))
@@ -95,18 +78,4 @@ def _product_image_saved(sender, instance, raw=False, **kwargs):
 def _catalog_changed(sender, raw=False, **kwargs):
     if raw:
         return
-    from storefront.catalog import services as catalog
-
     catalog.bump_catalog_version()
-
-
-# --- members merged: the storefront's own rows that point at a member follow ----------------
-def _move_member_rows_on_merge():
-    from storefront.members.services import MERGE_HOOKS
-    from storefront.orders.services import move_after_sales_requests
-
-    if move_after_sales_requests not in MERGE_HOOKS:
-        MERGE_HOOKS.append(move_after_sales_requests)
-
-
-_move_member_rows_on_merge()

@@ -1,0 +1,53 @@
+"""The errors the members domain answers with; every code is listed in docs/errors.md."""
+
+from django.conf import settings
+
+from config.errors import Conflict, KitError
+
+
+class TooManyAddresses(KitError):
+    code = "too_many_addresses"
+
+    def __init__(self):
+        super().__init__(f"A member can keep at most {settings.MEMBER_MAX_ADDRESSES} addresses.")
+
+
+class InvalidImage(KitError):
+    code = "invalid_image"
+    message = "The file is not a JPEG, PNG or WebP image."
+
+
+class ImageTooLarge(KitError):
+    code = "image_too_large"
+    message = "The image is too large."
+
+
+class DeletionNotConfirmed(KitError):
+    code = "confirmation_required"
+    message = "Send confirm: true to delete your data; this cannot be undone."
+
+
+class InvalidLoginCode(KitError):
+    code = "invalid_login_code"
+    message = "The login code is invalid, expired or already used; call wx.login / my.getAuthCode again."
+
+
+class InvalidPhoneCode(KitError):
+    code = "invalid_phone_code"
+    message = "The phone number code is invalid, expired or already used."
+
+
+class ContentRisky(KitError):
+    code = "content_risky"
+    message = "This text did not pass the platform's content check."
+
+
+class AccountClosed(KitError):
+    status_code = 403
+    code = "account_closed"
+    message = "This account is closed."
+
+
+class PhoneInUse(Conflict):
+    code = "phone_in_use"
+    message = "This phone number belongs to a staff account and cannot be bound."

@@ -1,0 +1,1 @@
+from tests.storefront.payments.conftest import committed, providers  # noqa: F401

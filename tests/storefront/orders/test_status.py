@@ -1,0 +1,138 @@
+"""Order status changes: one service, under the order's row lock, checked against the row as
+it is now; `refunding` ends only in `refunded` or where the order was before."""
+
+from decimal import Decimal
+
+import django
+import pytest
+from oscar.apps.order.models import Order
+
+from storefront.orders import events
+from storefront.orders.errors import InvalidOrderState
+from storefront.orders.services import confirm_receipt
+from storefront.orders.status import change_order_status
+from storefront.payments import refunds
+from storefront.payments import services as payments
+from tests.storefront.payments.factories import member_with_identity, pending_order
+
+pytestmark = pytest.mark.django_db
+
+
+def shipped_order(providers, committed):
+    order = pending_order(user=member_with_identity("wechat"), quantity=2, price=Decimal("10.00"))
+    with committed():
+        payments.record_payment(provider="wechat", trade=providers["wechat"].paid_trade(order))
+    change_order_status(order, "shipped", actor="test", reason="parcel handed to the carrier")
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    return order
+
+
+def test_a_receipt_confirmed_from_a_stale_copy_does_not_complete_a_refunding_order(providers, committed):
+    order = shipped_order(providers, committed)
+    shoppers_copy = Order.objects.get(pk=order.pk)  # loaded by the shopper's request: shipped
+    providers["wechat"].refund_result = "processing"
+    refunds.start_refund(order=order, amount=Decimal("20.00"), key="AS1", reason="damaged")
+    assert Order.objects.get(pk=order.pk).status == "refunding"
+
+    with pytest.raises(InvalidOrderState):
+        confirm_receipt(order=shoppers_copy, member=shoppers_copy.user)
+
+    assert Order.objects.get(pk=order.pk).status == "refunding"
+
+
+def test_a_full_refund_of_a_shipped_order_ends_refunded_not_completed(providers, committed):
+    order = shipped_order(providers, committed)
+    shoppers_copy = Order.objects.get(pk=order.pk)
+    with committed():
+        refunds.start_refund(order=order, amount=Decimal("20.00"), key="AS1", reason="damaged")
+    with pytest.raises(InvalidOrderState):
+        confirm_receipt(order=shoppers_copy, member=shoppers_copy.user)
+    assert Order.objects.get(pk=order.pk).status == "refunded"
+
+
+def test_a_partial_refund_puts_the_order_back_where_it_was(providers, committed):
+    order = shipped_order(providers, committed)
+    with committed():
+        refunds.start_refund(order=order, amount=Decimal("5.00"), key="AS1", reason="one cup chipped")
+    assert Order.objects.get(pk=order.pk).status == "shipped"
+
+
+def test_refunding_cannot_jump_to_another_status(providers, committed):
+    order = shipped_order(providers, committed)
+    providers["wechat"].refund_result = "processing"
+    refunds.start_refund(order=order, amount=Decimal("5.00"), key="AS1")
+    for elsewhere in ("paid", "completed", "delivered"):
+        with pytest.raises(InvalidOrderState):
+            change_order_status(order, elsewhere, actor="test", reason="not allowed")
+    assert Order.objects.get(pk=order.pk).status == "refunding"
+
+
+def test_expected_from_is_checked_against_the_locked_row(providers, committed):
+    order = shipped_order(providers, committed)
+    with pytest.raises(InvalidOrderState) as caught:
+        change_order_status(order, "completed", actor="test", reason="r", expected_from="delivered")
+    assert caught.value.extra == {"status": "shipped"}
+    assert Order.objects.get(pk=order.pk).status == "shipped"
+
+
+def test_each_status_change_is_announced_once_after_commit(providers, committed):
+    order = pending_order(user=member_with_identity("wechat"))
+    heard = []
+    events.order_paid.connect(lambda sender, order, **kw: heard.append(order.pk), weak=False, dispatch_uid="t-paid")
+    try:
+        with committed():
+            payments.record_payment(provider="wechat", trade=providers["wechat"].paid_trade(order))
+            assert heard == []  # nothing before the commit
+    finally:
+        events.order_paid.disconnect(dispatch_uid="t-paid")
+    assert heard == [order.pk]
+
+
+def test_a_rolled_back_status_change_is_never_announced(providers, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    order = pending_order(user=member_with_identity("wechat"))
+    heard = []
+    events.order_cancelled.connect(lambda sender, **kw: heard.append(1), weak=False, dispatch_uid="t-cancel")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            with pytest.raises(RuntimeError), transaction.atomic():
+                change_order_status(order, "cancelled", actor="test", reason="r")
+                raise RuntimeError("rolled back")
+    finally:
+        events.order_cancelled.disconnect(dispatch_uid="t-cancel")
+    assert heard == []
+    assert Order.objects.get(pk=order.pk).status == "pending_payment"
+
+
+def receivers_of(signal):
+    live = [entry[1]() for entry in signal.receivers]
+    return sorted(f"{r.__module__}.{r.__name__}" for r in live if r is not None)
+
+
+def test_after_setup_alone_every_event_has_its_receivers():
+    django.setup()
+    from storefront.members import events as member_events
+
+    assert receivers_of(events.order_paid) == [
+        "logistics.receivers.plan_virtual_order_upload",
+        "storefront.orders.receivers.count_sales_of_paid_order",
+        "storefront.payments.receivers.close_other_prepays_of_paid_order",
+        "storefront.payments.receivers.send_paid_notice_of_paid_order",
+    ]
+    assert receivers_of(events.order_completed) == ["logistics.receivers.plan_pickup_upload"]
+    assert receivers_of(events.order_refunded) == ["logistics.receivers.ship_rest_if_refunded"]
+    assert receivers_of(member_events.member_merged) == [
+        "platforms.receivers.move_notice_data_of_merged_member",
+        "storefront.orders.receivers.move_after_sales_requests_of_merged_member",
+    ]
+    assert receivers_of(member_events.member_erased) == ["platforms.receivers.erase_notice_data_of_erased_member"]
+    assert receivers_of(member_events.member_data_exported) == ["platforms.receivers.export_notice_data_of_member"]
+
+
+def test_oscar_starts_orders_in_the_kits_first_status(settings):
+    from storefront.orders.status import PENDING_PAYMENT
+
+    assert settings.OSCAR_INITIAL_ORDER_STATUS == PENDING_PAYMENT
+    assert settings.OSCAR_ORDER_STATUS_PIPELINE == {}  # no Oscar screen can move an order
