@@ -6,8 +6,6 @@ ORDER_DETAIL_SECTIONS ({name: dotted path of `func(order) -> list`}), so orders 
 neither of them and the sections are the same however the process started.
 """
 
-from functools import cache
-
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
@@ -22,7 +20,6 @@ from storefront.orders.models import AfterSalesRequest
 from storefront.orders.status import DELIVERED, PAID_STATUSES, PENDING_PAYMENT, SHIPPED, STATUSES
 
 
-@cache
 def _section_functions() -> dict:
     return {name: import_string(path) for name, path in settings.ORDER_DETAIL_SECTIONS.items()}
 

@@ -100,13 +100,10 @@ def fake_shipments_section(order):
 
 
 def test_other_apps_fill_their_detail_sections(member, member_api, settings):
-    from storefront.orders import selectors as order_selectors
-
     settings.ORDER_DETAIL_SECTIONS = {
         **settings.ORDER_DETAIL_SECTIONS,
         "shipments": f"{__name__}.fake_shipments_section",
     }
-    order_selectors._section_functions.cache_clear()
     order = buy(member, sku())
     assert member_api.get(f"/api/v1/orders/{order.number}/").json()["shipments"] == [{"carrier": "SF"}]
 
