@@ -31,5 +31,15 @@ BEAT_SCHEDULE = {
     "logistics-sandbox-tracking": {"task": "logistics.tasks.push_sandbox_tracking", "schedule": 60.0},
     # catalog: "best-selling" counters recomputed from paid orders (record_sale keeps them live)
     "catalog-recount-sales": {"task": "storefront.tasks.recount_product_sales", "schedule": crontab(hour=4, minute=10)},
+    # catalog: product image renditions the save-time task missed (serializers never make them)
+    "catalog-missing-thumbnails": {
+        "task": "storefront.tasks.make_missing_product_image_thumbnails",
+        "schedule": 600.0,
+    },
+    # stores: store photo renditions the save-time task missed
+    "stores-missing-renditions": {
+        "task": "storefront.tasks.make_missing_store_photo_renditions",
+        "schedule": 600.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -46,12 +46,6 @@ class Conflict(KitError):
     code = "conflict"
 
 
-class PlatformUnavailable(KitError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    code = "platform_unavailable"
-    message = "The payment or mini program platform is not answering; please try again."
-
-
 # DRF exception class -> stable code
 _DRF_CODES = {
     exceptions.ValidationError: "invalid_input",
@@ -93,8 +87,7 @@ def _flatten_fields(detail):
 
 
 def api_exception_handler(exc, context):
-    from platforms.base import PlatformError
-    from platforms.base import PlatformUnavailable as PlatformDown
+    from platforms.base import PlatformError, PlatformUnavailable
 
     # Services turn platform failures into their own errors; this is the safety net so that
     # a platform outage a service did not expect still reaches the shopper as a clear error.
@@ -103,8 +96,14 @@ def api_exception_handler(exc, context):
         exc = exceptions.ParseError("The JSON body is nested too deeply.")
     elif isinstance(exc, RequestDataTooBig):
         exc = KitError("The request body is too large.", code="request_too_large", status_code=413)
-    elif isinstance(exc, PlatformDown):
-        exc = PlatformUnavailable()
+    elif isinstance(exc, PlatformUnavailable):
+        # The one PlatformUnavailable (platforms.base): services let it rise, the shopper
+        # reads 503 and may retry. Its own code (timeout, http_5xx, ...) stays in the logs.
+        exc = KitError(
+            "The payment or mini program platform is not answering; please try again.",
+            code="platform_unavailable",
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     elif isinstance(exc, PlatformError):
         exc = KitError("The platform refused the request.", code="platform_error", status_code=502)
     if isinstance(exc, KitError):

@@ -439,3 +439,5 @@ SANDBOX_DELIVERY = env("SANDBOX_DELIVERY", default="thread")
 SANDBOX_NOTIFY_DELAY_SECONDS = env.float("SANDBOX_NOTIFY_DELAY_SECONDS", default=3.0)
 # The parcel status enum gets its own name in the OpenAPI schema (several models have a "status").
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TrackingStatusEnum"] = "logistics.models.TrackingStatus.choices"
+# One platform enum (WeChat / Alipay) for payment methods, login and notices alike.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PlatformEnum"] = "platforms.base.Platform.choices"

@@ -11,18 +11,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class NoticePlatform(models.TextChoices):
-    WECHAT = "wechat", _("WeChat")
-    ALIPAY = "alipay", _("Alipay")
+from platforms.base import Platform
 
 
 class NoticeTemplate(models.Model):
     """One subscribe-message template, bound to a kit event such as "order_shipped"."""
 
-    platform = models.CharField(
-        _("platform"), max_length=16, choices=NoticePlatform.choices, default=NoticePlatform.WECHAT
-    )
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.WECHAT)
     event = models.SlugField(
         _("event"),
         max_length=64,
@@ -64,7 +59,7 @@ class NoticeGrant(models.Model):
     """How many more messages of one template the shopper has allowed."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_grants")
-    platform = models.CharField(_("platform"), max_length=16, choices=NoticePlatform.choices)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     template_id = models.CharField(_("template id"), max_length=128)
     remaining = models.PositiveIntegerField(_("remaining"), default=0)
     accepted_total = models.PositiveIntegerField(_("accepted in total"), default=0)
@@ -91,7 +86,7 @@ class NoticeLog(models.Model):
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="notice_logs"
     )
-    platform = models.CharField(_("platform"), max_length=16, choices=NoticePlatform.choices)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     event = models.SlugField(_("event"), max_length=64)
     template_id = models.CharField(_("template id"), max_length=128, blank=True)
     openid = models.CharField(_("openid"), max_length=128, blank=True)

@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
-from platforms.models import NoticeGrant, NoticePlatform, NoticeTemplate
+from platforms.base import Platform
+from platforms.models import NoticeGrant, NoticeTemplate
 
 
 class GrantsInputSerializer(serializers.Serializer):
-    platform = serializers.ChoiceField(choices=NoticePlatform.choices, default=NoticePlatform.WECHAT)
+    platform = serializers.ChoiceField(choices=Platform.choices, default=Platform.WECHAT)
     accepted = serializers.ListField(
         child=serializers.CharField(max_length=128),
         required=False,

@@ -12,6 +12,7 @@ class StorefrontConfig(AppConfig):
         from storefront.catalog import receivers as catalog_receivers  # noqa: F401  (model signals)
         from storefront.orders import receivers as orders_receivers
         from storefront.payments import receivers as payments_receivers
+        from storefront.stores import receivers as stores_receivers  # noqa: F401  (model signals)
 
         orders_receivers.connect()
         payments_receivers.connect()

@@ -16,7 +16,7 @@ from storefront.members.models import (  # noqa: F401
     PersonalDataRequest,
     User,
 )
-from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest, OperationsOrder, OrderInfo, PaymentMethod  # noqa: F401
+from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest, OperationsOrder, OrderInfo  # noqa: F401
 from storefront.payments.models import (  # noqa: F401
     NotificationLog,
     PaymentAttempt,

@@ -13,54 +13,12 @@ from django.db import transaction
 from django.db.models import F
 from oscar.apps.basket.models import Basket, Line
 from oscar.apps.catalogue.models import Product
-from oscar.apps.offer.applicator import Applicator
 from oscar.apps.voucher.models import Voucher
 
 from config.errors import KitError, NotFound
 from storefront.basket.errors import VoucherError  # noqa: F401
-from storefront.catalog.strategy import get_strategy
+from storefront.basket.selectors import find_open_basket, prepare, strategy_for  # noqa: F401
 from storefront.orders.stock import OutOfStock
-
-
-def strategy_for(member):
-    """The pricing and stock strategy for a member's basket and orders (the catalog's)."""
-    return get_strategy(user=member)
-
-
-def prepare(basket, member, *, apply_offers=True):
-    """Gives a loaded basket its strategy, its lines with everything pricing and the API read
-    (so a basket costs the same number of queries with 1 line or 50), and applies the offers
-    and vouchers it qualifies for."""
-    basket.strategy = strategy_for(member)
-    if basket.pk:
-        basket._lines = _lines_queryset(basket)
-        if apply_offers:
-            Applicator().apply(basket, member)
-    return basket
-
-
-def _lines_queryset(basket):
-    from storefront.catalog.selectors import image_prefetches
-
-    return (
-        basket.lines.select_related(
-            "stockrecord",
-            "product",
-            "product__product_class",
-            "product__parent",
-            "product__parent__product_class",
-            "product__listing",
-            "product__parent__listing",
-        )
-        .prefetch_related("attributes", "product__stockrecords", *image_prefetches("product"))
-        .order_by("pk")
-    )
-
-
-def find_open_basket(member):
-    """The member's open basket, or an unsaved empty one (reads never create a basket)."""
-    basket = Basket.open.filter(owner=member).order_by("pk").first() or Basket(owner=member)
-    return prepare(basket, member)
 
 
 def _lock_member(member):

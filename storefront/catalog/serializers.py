@@ -15,17 +15,18 @@ def absolute_url(url: str) -> str:
     return f"{settings.SITE_URL}/{url.lstrip('/')}"
 
 
-def image_thumbnails(image):
-    """The stored renditions of a product image, made now if this is the first time ever."""
-    from storefront.catalog import services as catalog_services
-    from storefront.catalog.models import ProductImageThumbnails
+def image_url(image, size: str) -> str | None:
+    """The absolute URL of a product image's `size` rendition ("list" or "detail").
 
+    Renditions are made by the task queued when the image is saved (and by the periodic
+    sweep for any it missed), never while answering a request: until they exist, or while
+    they are of an older upload, the original is answered."""
+    if image is None or not image.original:
+        return None
     thumbnails = image._state.fields_cache.get("thumbnails")
-    if thumbnails is None or thumbnails.source != image.original.name:
-        thumbnails = catalog_services.make_product_image_thumbnails(image_id=image.pk)
-        if isinstance(thumbnails, ProductImageThumbnails):
-            image._state.fields_cache["thumbnails"] = thumbnails
-    return thumbnails
+    if thumbnails is not None and thumbnails.source == image.original.name:
+        return absolute_url(getattr(thumbnails, f"{size}_url"))
+    return absolute_url(image.original.url)
 
 
 def product_image_url(product):
@@ -37,8 +38,7 @@ def product_image_url(product):
         if images is None:
             images = list(candidate.images.select_related("thumbnails").order_by("display_order", "id")[:1])
         if images:
-            thumbnails = image_thumbnails(images[0])
-            return absolute_url(thumbnails.list_url) if thumbnails else None
+            return image_url(images[0], "list")
     return None
 
 
@@ -94,10 +94,7 @@ class ProductSummarySerializer(serializers.Serializer):
     sales = serializers.IntegerField()
 
     def get_image(self, summary) -> str | None:
-        if summary.image is None:
-            return None
-        thumbnails = image_thumbnails(summary.image)
-        return absolute_url(thumbnails.list_url) if thumbnails else None
+        return image_url(summary.image, "list")
 
 
 class ProductPageSerializer(serializers.Serializer):
@@ -115,12 +112,10 @@ class ProductImageSerializer(serializers.Serializer):
     original = serializers.SerializerMethodField()
 
     def get_list(self, image) -> str | None:
-        thumbnails = image_thumbnails(image)
-        return absolute_url(thumbnails.list_url) if thumbnails else None
+        return image_url(image, "list")
 
     def get_detail(self, image) -> str | None:
-        thumbnails = image_thumbnails(image)
-        return absolute_url(thumbnails.detail_url) if thumbnails else None
+        return image_url(image, "detail")
 
     def get_original(self, image) -> str:
         return absolute_url(image.original.url) if image.original else ""

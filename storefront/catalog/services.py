@@ -10,7 +10,7 @@ from decimal import InvalidOperation
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from oscar.core.loading import get_model
 
 from config.money import to_yuan
@@ -170,7 +170,22 @@ def make_product_image_thumbnails(*, image_id: int) -> ProductImageThumbnails | 
         image=image,
         defaults={"source": image.original.name, "list_url": list_thumb.url, "detail_url": detail_thumb.url},
     )
+    # Cached answers showed the original until now: let them be rebuilt with the renditions.
+    bump_catalog_version()
     return thumbnails
+
+
+def make_missing_product_image_thumbnails(*, limit: int = 200) -> int:
+    """The sweep behind the save-time task: renders images that have no renditions, or
+    renditions of an older upload (a worker that was down, images loaded as raw fixtures).
+    Returns how many it made."""
+    stale = (
+        ProductImage.objects.exclude(original="")
+        .filter(Q(thumbnails__isnull=True) | ~Q(thumbnails__source=F("original")))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for image_id in list(stale) if make_product_image_thumbnails(image_id=image_id) is not None)
 
 
 # --- WeChat search ------------------------------------------------------------------------

@@ -30,3 +30,11 @@ def make_product_image_thumbnails(image_id):
     from storefront.catalog import services as catalog
 
     catalog.make_product_image_thumbnails(image_id=image_id)
+
+
+@shared_task(name="storefront.tasks.make_missing_product_image_thumbnails")
+def make_missing_product_image_thumbnails():
+    """The periodic sweep: renditions for images whose save-time task did not make them."""
+    from storefront.catalog import services as catalog
+
+    return catalog.make_missing_product_image_thumbnails()

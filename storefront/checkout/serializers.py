@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
+from platforms.base import Platform
 from storefront.basket.serializers import BasketLineSerializer, DiscountSerializer
-from storefront.orders.models import PaymentMethod
 
 MAX_BIG_ID = 2**63 - 1
 
@@ -14,7 +14,7 @@ class CheckoutInputSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_BIG_ID, required=False, allow_null=True, help_text="Pickup at this store."
     )
     shipping_method = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    payment_method = serializers.ChoiceField(choices=Platform.choices)
 
     def validate(self, attrs):
         if not attrs.get("address_id") and not attrs.get("store_id"):

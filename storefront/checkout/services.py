@@ -25,7 +25,7 @@ from oscar.apps.voucher.models import Voucher
 from oscar.core.prices import Price
 
 from config.errors import Conflict, KitError, NotFound
-from config.money import to_yuan
+from config.money import to_yuan, yuan_str
 from storefront.basket.selectors import Totals, basket_totals, discounts_of
 from storefront.basket.services import find_open_basket, lock_open_basket
 from storefront.checkout.errors import PriceChanged  # noqa: F401
@@ -331,10 +331,10 @@ def _snapshot(basket, totals, delivery):
                 "sku": line.product_id,
                 "title": line.product.get_title(),
                 "quantity": line.quantity,
-                "unit_price": f"{to_yuan(line.unit_price_incl_tax):.2f}",
-                "line_total": f"{to_yuan(line.line_price_incl_tax_incl_discounts):.2f}",
+                "unit_price": yuan_str(line.unit_price_incl_tax),
+                "line_total": yuan_str(line.line_price_incl_tax_incl_discounts),
             }
             for line in basket.all_lines()
         ],
-        "discounts": [{**d, "amount": f"{d['amount']:.2f}"} for d in discounts_of(basket)],
+        "discounts": [{**d, "amount": yuan_str(d["amount"])} for d in discounts_of(basket)],
     }

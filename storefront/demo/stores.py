@@ -6,6 +6,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from storefront.stores.models import Store, StoreHours, StoreHoursException, StorePhoto
+from storefront.stores.services import make_missing_store_photo_renditions
 
 from .images import draw_store, stored_image
 from .upsert import upsert
@@ -162,6 +163,8 @@ def load_stores(*, pickup_staff=None) -> list[Store]:
         if pickup_staff is not None and spec.offers_pickup:
             store.staff.add(pickup_staff)
         stores.append(store)
+    # Made up front, as for product images: the first visitor sees the renditions.
+    make_missing_store_photo_renditions()
     return stores
 
 

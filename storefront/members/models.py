@@ -26,6 +26,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from platforms.base import Platform
+
 
 class MemberManager(UserManager):
     def create_member(self, **fields):
@@ -68,11 +70,6 @@ class User(AbstractUser):
     @property
     def is_member(self) -> bool:
         return not self.is_staff
-
-
-class Platform(models.TextChoices):
-    WECHAT = "wechat", _("WeChat")
-    ALIPAY = "alipay", _("Alipay")
 
 
 class Identity(models.Model):

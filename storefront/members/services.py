@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import get_token_model
 
-from config.errors import KitError, PlatformUnavailable
+from config.errors import KitError
 from platforms import base as platforms
 from storefront.members import events
 from storefront.members.errors import AccountClosed, ContentRisky, InvalidLoginCode, InvalidPhoneCode, PhoneInUse  # noqa: F401
@@ -45,11 +45,14 @@ def _call_platform(call, *, invalid_code_error: type[KitError] | None = None):
         return call()
     except platforms.InvalidCode:
         if invalid_code_error is None:
-            raise PlatformUnavailable()
+            raise platforms.PlatformUnavailable("the platform refused a code it issued")
         raise invalid_code_error()
+    except platforms.PlatformUnavailable:
+        raise
     except platforms.PlatformError as error:
+        # A refusal the shopper cannot fix by changing input: answered as 503, retry later.
         logger.warning("platform call failed: %s %s (%s)", error.platform, error.code, error.message)
-        raise PlatformUnavailable()
+        raise platforms.PlatformUnavailable(error.message, code=error.code, platform=error.platform) from error
 
 
 # --- login and tokens ------------------------------------------------------------------------
@@ -75,7 +78,7 @@ def login_with_platform(*, platform: str, code: str, scene: str = "", ref: str =
     miniprogram = platforms.get_miniprogram(platform)
     try:
         result = _call_platform(lambda: miniprogram.login(code), invalid_code_error=InvalidLoginCode)
-    except PlatformUnavailable:
+    except platforms.PlatformUnavailable:
         cache.delete(seen_key)  # the code was not spent: let the shopper retry with it
         raise
     member, is_new = find_or_create_member(result=result, scene=scene, ref=ref)

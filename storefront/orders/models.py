@@ -12,10 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Order
 
-
-class PaymentMethod(models.TextChoices):
-    WECHAT = "wechat", _("WeChat Pay")
-    ALIPAY = "alipay", _("Alipay")
+from platforms.base import Platform
 
 
 class OrderInfo(models.Model):
@@ -31,7 +28,7 @@ class OrderInfo(models.Model):
         RELEASED = "released", _("Released (back on sale)")
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="info", verbose_name=_("order"))
-    payment_method = models.CharField(_("payment method"), max_length=16, choices=PaymentMethod.choices)
+    payment_method = models.CharField(_("payment method"), max_length=16, choices=Platform.choices)
     pay_before = models.DateTimeField(_("pay before"), db_index=True)
     fulfilment = models.CharField(_("fulfilment"), max_length=16, choices=Fulfilment.choices)
     pickup_store = models.ForeignKey(

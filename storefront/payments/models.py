@@ -15,10 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class Provider(models.TextChoices):
-    WECHAT = "wechat", _("WeChat Pay")
-    ALIPAY = "alipay", _("Alipay")
+from platforms.base import Platform
 
 
 class PaymentAttempt(models.Model):
@@ -31,7 +28,7 @@ class PaymentAttempt(models.Model):
         CLOSED = "closed", _("Closed")
 
     order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="payment_attempts")
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=Platform.choices)
     out_trade_no = models.CharField(_("out trade no"), max_length=32, db_index=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     payer_id = models.CharField(_("payer id"), max_length=128, blank=True)
@@ -79,7 +76,7 @@ class PaymentTransaction(models.Model):
     attempt = models.ForeignKey(
         PaymentAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=Platform.choices)
     transaction_id = models.CharField(_("transaction id"), max_length=64)
     out_trade_no = models.CharField(_("out trade no"), max_length=32, db_index=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -122,7 +119,7 @@ class Refund(models.Model):
 
     order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="payment_refunds")
     transaction = models.ForeignKey(PaymentTransaction, on_delete=models.PROTECT, related_name="refunds")
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=Platform.choices)
     out_refund_no = models.CharField(_("out refund no"), max_length=64, unique=True)
     refund_id = models.CharField(_("provider refund id"), max_length=64, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -170,7 +167,7 @@ class NotificationLog(models.Model):
         PROBLEM = "problem", _("Recorded as a payment problem")
         ERROR = "error", _("Failed: retry asked")
 
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=Platform.choices)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
     body = models.TextField(_("body"), blank=True)
@@ -203,7 +200,7 @@ class PaymentProblem(models.Model):
         RECONCILIATION = "reconciliation", _("Reconciliation mismatch")
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=Platform.choices)
     reference = models.CharField(_("reference"), max_length=128)
     order = models.ForeignKey(
         "order.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="payment_problems"
@@ -237,7 +234,7 @@ class ReconciliationRun(models.Model):
     """One provider's statement for one day matched against our payments and refunds.
     Running a day again replaces its lines."""
 
-    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=Platform.choices)
     day = models.DateField(_("day"))
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -19,8 +19,7 @@ from django.utils import timezone
 from oscar.apps.order.models import Order
 
 from config.money import to_yuan
-from platforms.base import PlatformError, RefundState, get_payment_provider
-from platforms.base import PlatformUnavailable as ProviderUnavailable
+from platforms.base import PlatformError, PlatformUnavailable, RefundState, get_payment_provider
 from storefront.orders import events, stock
 from storefront.orders.errors import AfterSalesStateError
 from storefront.orders.models import AfterSalesRequest
@@ -141,7 +140,7 @@ def submit_refund(refund_id: int) -> Refund:
             reason=refund.reason or refund.get_kind_display(),
             notify_url=notify_url(refund.provider),
         )
-    except ProviderUnavailable as exc:
+    except PlatformUnavailable as exc:
         Refund.objects.filter(pk=refund.pk).update(error=f"{exc.code}: {exc.message}"[:255])
         raise
     except PlatformError as exc:
@@ -301,7 +300,7 @@ def sync_open_refunds(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> 
     for refund in Refund.objects.filter(status=Refund.Status.PENDING, created_at__lte=cutoff):
         try:
             submit_refund(refund.pk)
-        except ProviderUnavailable:
+        except PlatformUnavailable:
             continue
         count += 1
     for refund in Refund.objects.select_related("transaction").filter(status=Refund.Status.PROCESSING):

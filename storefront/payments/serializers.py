@@ -5,11 +5,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.money import CURRENCY
+from platforms.base import Platform
 from storefront.payments.selectors import payments_of_order
 
 
 class PayInputSerializer(serializers.Serializer):
-    provider = serializers.ChoiceField(choices=["wechat", "alipay"])
+    provider = serializers.ChoiceField(choices=Platform.choices)
 
 
 class WeChatPayParamsSerializer(serializers.Serializer):

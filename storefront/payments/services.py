@@ -24,10 +24,8 @@ from django.utils.text import slugify
 from oscar.apps.order.models import Order
 from oscar.apps.payment.models import SourceType
 
-from config import errors
-from config.money import CURRENCY, to_yuan
-from platforms.base import PlatformError, TradeState, get_payment_provider
-from platforms.base import PlatformUnavailable as ProviderUnavailable
+from config.money import CURRENCY, to_yuan, yuan_str
+from platforms.base import PlatformError, PlatformUnavailable, TradeState, get_payment_provider
 from platforms.services import send_notice
 from storefront.members.models import Identity
 from storefront.orders.status import PAID, PENDING_PAYMENT, change_order_status
@@ -80,8 +78,8 @@ def start_payment(*, order, member, provider: str) -> PaymentAttempt:
             expires_at=pay_before,
             notify_url=notify_url(provider),
         )
-    except ProviderUnavailable:
-        raise errors.PlatformUnavailable()
+    except PlatformUnavailable:
+        raise
     except PlatformError as exc:
         logger.warning("prepay refused for %s at %s: %s %s", order.number, provider, exc.code, exc.message)
         raise PaymentRefused(extra={"platform_code": exc.code})
@@ -256,7 +254,7 @@ def send_paid_notice(order):
         event="order_paid",
         context={
             "order_number": order.number,
-            "total": f"{order.total_incl_tax:.2f}",
+            "total": yuan_str(order.total_incl_tax),
             "paid_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         },
     )
@@ -286,12 +284,14 @@ def reconcile_before_cancel(order) -> bool:
     """Returns True when the provider reports the order paid (it is then marked paid and must
     not be cancelled). Otherwise closes every prepay at its provider and returns False.
 
-    Raises config.errors.PlatformUnavailable when a provider cannot answer: the order must
+    Raises PlatformUnavailable when a provider cannot answer: the order must
     then stay as it is until the next run (a payment may be on its way)."""
     try:
         return _paid_at_provider_or_closed(order)
     except PlatformError as exc:
-        raise errors.PlatformUnavailable(f"could not ask the provider about {order.number}: {exc.code}")
+        raise PlatformUnavailable(
+            f"could not ask the provider about {order.number}: {exc.code}", code=exc.code, platform=exc.platform
+        ) from exc
 
 
 def _paid_at_provider_or_closed(order) -> bool:
@@ -304,7 +304,7 @@ def _paid_at_provider_or_closed(order) -> bool:
             continue
         try:
             get_payment_provider(attempt.provider).close(order.number)
-        except ProviderUnavailable:
+        except PlatformUnavailable:
             raise
         except PlatformError:
             # Refused most often because it was paid a moment ago: ask once more.

@@ -9,8 +9,7 @@ import logging
 from django.utils import timezone
 from oscar.apps.order.models import Order
 
-from config.errors import PlatformUnavailable
-from platforms.base import PlatformError
+from platforms.base import PlatformError, PlatformUnavailable
 from storefront.orders.errors import InvalidOrderState
 from storefront.orders.status import CANCELLED, PENDING_PAYMENT, change_order_status
 from storefront.payments.services import reconcile_before_cancel
@@ -31,7 +30,9 @@ def cancel_unpaid_order(*, order, actor, reason):
     except PlatformError as exc:
         # The provider could not say whether the shopper paid: cancelling now could strand a
         # payment, so the order stays as it is and the next attempt asks again.
-        raise PlatformUnavailable() from exc
+        raise PlatformUnavailable(
+            f"could not ask the provider about {order.number}: {exc.code}", code=exc.code, platform=exc.platform
+        ) from exc
     if paid:
         order.refresh_from_db(fields=["status"])
         raise InvalidOrderState(f"Order {order.number} has been paid.", extra={"status": order.status})

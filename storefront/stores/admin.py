@@ -30,10 +30,10 @@ class StorePhotoInline(admin.TabularInline):
     def preview(self, photo):
         if not photo.pk or not photo.image:
             return "-"
-        from sorl.thumbnail import get_thumbnail
-
-        thumb = get_thumbnail(photo.image, "120x120", crop="center")
-        return format_html('<img src="{}" width="60" height="60" alt="">', thumb.url)
+        made = photo.renditions_of == photo.image.name
+        return format_html(
+            '<img src="{}" width="60" height="60" alt="">', photo.thumbnail_url if made else photo.image.url
+        )
 
 
 @admin.register(Store)

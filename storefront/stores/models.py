@@ -66,6 +66,11 @@ class StorePhoto(models.Model):
     image = models.ImageField(_("image"), upload_to="stores/%Y/%m/")
     caption = models.CharField(_("caption"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The display and list renditions, made by a task when the photo is saved (never while
+    # answering a request); `renditions_of` is the upload they were made from.
+    display_url = models.CharField(_("display size"), max_length=500, blank=True, editable=False)
+    thumbnail_url = models.CharField(_("list size"), max_length=500, blank=True, editable=False)
+    renditions_of = models.CharField(_("renditions made from"), max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]

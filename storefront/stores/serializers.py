@@ -2,7 +2,6 @@
 
 import math
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -56,19 +55,17 @@ class StorePhotoSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text="Display size (at most the detail width).")
     thumbnail = serializers.SerializerMethodField(help_text="List size.")
 
-    def _thumb(self, photo, geometry, **options) -> str | None:
-        from sorl.thumbnail import get_thumbnail
-
+    def _rendition(self, photo, url: str) -> str | None:
+        """A stored rendition of this upload; the original until the task has made it."""
         if not photo.image:
             return None
-        # sorl keeps what it made in its key-value store (cache first): made once per photo.
-        return absolute_url(get_thumbnail(photo.image, geometry, quality=85, **options).url)
+        return absolute_url(url if photo.renditions_of == photo.image.name else photo.image.url)
 
     def get_url(self, photo) -> str | None:
-        return self._thumb(photo, settings.CATALOG_THUMBNAIL_DETAIL, upscale=False)
+        return self._rendition(photo, photo.display_url)
 
     def get_thumbnail(self, photo) -> str | None:
-        return self._thumb(photo, settings.CATALOG_THUMBNAIL_LIST, crop="center")
+        return self._rendition(photo, photo.thumbnail_url)
 
 
 class StoreSerializer(serializers.Serializer):

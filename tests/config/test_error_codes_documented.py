@@ -20,8 +20,8 @@ inside the kit (the handler answers `platform_error` / `platform_unavailable`), 
 not collected. Neither are DRF `ValidationError` codes: the handler answers `invalid_input`.
 
 Names are resolved through each module's imports (not by bare name), so the adapters'
-`platforms.base.PlatformUnavailable(code="timeout")` is not mistaken for the API's
-`config.errors.PlatformUnavailable`.
+`platforms.base.PlatformUnavailable(code="timeout")` is not mistaken for a `KitError`: the
+handler answers every PlatformUnavailable as `platform_unavailable`.
 """
 
 from __future__ import annotations

@@ -104,7 +104,9 @@ def marketer(client):
     return client
 
 
-def test_marketer_builds_a_product_with_skus_in_the_dashboard_and_the_api_shows_it(marketer, api):
+def test_marketer_builds_a_product_with_skus_in_the_dashboard_and_the_api_shows_it(
+    marketer, api, django_capture_on_commit_callbacks
+):
     klass = f.product_class("茶叶")  # product types and partners are dashboard pages too; set up once
     f.attribute(klass, "size", "规格")
     partner = f.partner()
@@ -156,7 +158,8 @@ def test_marketer_builds_a_product_with_skus_in_the_dashboard_and_the_api_shows_
     data = form_of(marketer.get(url))
     data["images-0-original"] = SimpleUploadedFile("yinzhen.png", f.png_bytes(), content_type="image/png")
     data["action"] = "continue"
-    response = marketer.post(url, data)
+    with django_capture_on_commit_callbacks(execute=True):  # the thumbnails task runs on commit
+        response = marketer.post(url, data)
     assert response.status_code == 302, _errors(response)
     assert parent.images.count() == 1
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from config.errors import PlatformUnavailable
-from platforms.base import StatementLine
+from platforms.base import PlatformUnavailable, StatementLine
 from storefront.payments import reconciliation, refunds
 from storefront.payments import services as payments
 from storefront.payments.models import PaymentAttempt, PaymentProblem, ReconciliationRun
