@@ -41,5 +41,18 @@ BEAT_SCHEDULE = {
         "task": "storefront.tasks.make_missing_store_photo_renditions",
         "schedule": 600.0,
     },
+    # loyalty: lots past their expiry lose what is left, one ledger entry per lot (00:10 Beijing)
+    "loyalty-expire-points": {"task": "loyalty.tasks.expire_points", "schedule": crontab(hour=0, minute=10)},
+    # loyalty: pending points of orders paid `available_after_days` (积分规则) ago become available
+    "loyalty-confirm-due-points": {"task": "loyalty.tasks.confirm_due_order_points", "schedule": crontab(minute=25)},
+    # loyalty: birthday-month bonuses, once a year per member
+    "loyalty-birthday-bonuses": {
+        "task": "loyalty.tasks.award_birthday_bonuses",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    # loyalty: tiers on a sliding 12 months, and downgrades after their period
+    "loyalty-review-tiers": {"task": "loyalty.tasks.review_tiers", "schedule": crontab(hour=3, minute=30)},
+    # loyalty: ledger vs lots vs accounts for every member; drift is logged and kept
+    "loyalty-verify-points": {"task": "loyalty.tasks.verify_points", "schedule": crontab(hour=4, minute=40)},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

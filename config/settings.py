@@ -329,7 +329,16 @@ OSCAR_ORDER_STATUS_CASCADE = {}
 ORDER_DETAIL_SECTIONS = {
     "payments": "storefront.payments.serializers.order_detail_payments",
     "shipments": "logistics.serializers.order_detail_shipments",
+    "points": "loyalty.selectors.order_detail_points",
 }
+# What `manage.py load_demo` loads after the brand, in order: dotted paths of callables taking
+# no arguments, each run in its own transaction (storefront/demo/__init__.py says the rules).
+DEMO_EXTRA_LOADERS = [
+    "storefront.demo.checkout_extras.load_checkout_demo",
+    "logistics.demo.load_demo",
+    "storefront.demo.catalog_extras.load_catalog_demo",
+    "loyalty.demo.load_demo",
+]
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 # The simple backend cannot index; Oscar's default processor would warn on every product save.
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"

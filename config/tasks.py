@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 
-@shared_task
+@shared_task(name="config.tasks.heartbeat")
 def heartbeat():
     """Records that the worker and beat are alive; /healthz reports the last beat."""
     cache.set("kit:worker-heartbeat", timezone.now().isoformat(), timeout=None)

@@ -1,4 +1,4 @@
-"""Demo data of logistics (storefront.demo.EXTRA_LOADERS): the carriers. Everything else
+"""Demo data of logistics (settings.DEMO_EXTRA_LOADERS): the carriers. Everything else
 of the demo's logistics happens live: ship a paid order in the admin and the sandbox
 carrier moves the parcel along (see docs/logistics.md)."""
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from platforms.base import PlatformError
 
 
-@shared_task(bind=True, max_retries=6, default_retry_delay=120)
+@shared_task(name="logistics.tasks.subscribe_tracking", bind=True, max_retries=6, default_retry_delay=120)
 def subscribe_tracking(self, shipment_id):
     from logistics import services
 
@@ -19,7 +19,7 @@ def subscribe_tracking(self, shipment_id):
         raise self.retry(exc=exc, countdown=120 * 2**self.request.retries)
 
 
-@shared_task
+@shared_task(name="logistics.tasks.poll_tracking")
 def poll_tracking():
     """The fallback for parcels whose pushes did not come."""
     from logistics import services
@@ -27,7 +27,7 @@ def poll_tracking():
     return services.poll_stale_shipments()
 
 
-@shared_task(bind=True)
+@shared_task(name="logistics.tasks.upload_shipping_to_wechat", bind=True)
 def upload_shipping_to_wechat(self, upload_id):
     """One attempt; a retryable failure schedules the next one at the row's next_attempt_at
     (exponential backoff). The periodic sweep catches any attempt whose message was lost."""
@@ -43,7 +43,7 @@ def upload_shipping_to_wechat(self, upload_id):
         self.apply_async((upload_id,), eta=upload.next_attempt_at)
 
 
-@shared_task
+@shared_task(name="logistics.tasks.upload_due_shipping_to_wechat")
 def upload_due_shipping_to_wechat():
     """Every minute: uploads that are due and not sent (first attempts and retries)."""
     from logistics import services
@@ -52,14 +52,14 @@ def upload_due_shipping_to_wechat():
         services.upload_shipping_to_wechat(upload_id=upload_id)
 
 
-@shared_task
+@shared_task(name="logistics.tasks.send_shipping_notice")
 def send_shipping_notice(order_id, kind):
     from logistics import services
 
     services.send_shipping_notice(order_id=order_id, kind=kind)
 
 
-@shared_task
+@shared_task(name="logistics.tasks.push_sandbox_tracking")
 def push_sandbox_tracking():
     """Demo only: the sandbox carrier pushes the events that became due (a moving timeline)."""
     if not settings.PLATFORM_SANDBOX:

@@ -11,7 +11,7 @@ from platforms.models import NoticeLog
 MAX_ATTEMPTS = 5
 
 
-@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
+@shared_task(name="platforms.tasks.deliver_notice", bind=True, max_retries=MAX_ATTEMPTS - 1, acks_late=True)
 def deliver_notice(self, log_id: int) -> str:
     """Send one queued notice; retry with backoff while the platform says a retry may succeed."""
     log = NoticeLog.objects.filter(pk=log_id, status=NoticeLog.Status.QUEUED).first()

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.money import yuan_str
 from platforms.sandbox.alipay_keys import sandbox_keys
 from platforms.sandbox.alipay_models import AlipayAuthCode, AlipayMessage, AlipayRefund, AlipayTrade, AlipayUser
 from platforms.sandbox.wechat_views import risky_words  # one steerable word list for both platforms
@@ -246,11 +247,11 @@ def trade_query(params, biz):
         "trade_no": trade.trade_no,
         "out_trade_no": trade.out_trade_no,
         "trade_status": trade.status,
-        "total_amount": f"{trade.total_amount:.2f}",
-        "buyer_pay_amount": f"{trade.total_amount:.2f}" if paid else "0.00",
-        "receipt_amount": f"{trade.total_amount:.2f}" if paid else "0.00",
+        "total_amount": yuan_str(trade.total_amount),
+        "buyer_pay_amount": yuan_str(trade.total_amount) if paid else "0.00",
+        "receipt_amount": yuan_str(trade.total_amount) if paid else "0.00",
         "point_amount": "0.00",
-        "invoice_amount": f"{trade.total_amount:.2f}" if paid else "0.00",
+        "invoice_amount": yuan_str(trade.total_amount) if paid else "0.00",
     }
     if trade.buyer_id:
         body["buyer_user_id"] = trade.buyer_id
@@ -307,7 +308,7 @@ def trade_refund(params, biz):
         "trade_no": trade.trade_no,
         "out_trade_no": trade.out_trade_no,
         "fund_change": fund_change,
-        "refund_fee": f"{trade.refunded_amount:.2f}",
+        "refund_fee": yuan_str(trade.refunded_amount),
         "gmt_refund_pay": _time(timezone.now()),
     }
     if trade.buyer_id:
@@ -326,8 +327,8 @@ def refund_query(params, biz):
     if refund is not None:
         body.update(
             {
-                "total_amount": f"{trade.total_amount:.2f}",
-                "refund_amount": f"{refund.refund_amount:.2f}",
+                "total_amount": yuan_str(trade.total_amount),
+                "refund_amount": yuan_str(refund.refund_amount),
                 "refund_status": "REFUND_SUCCESS",
                 "gmt_refund_pay": _time(refund.created_at),
             }

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.utils import timezone
 
+from config.money import yuan_str
 from platforms.sandbox import delivery, faults
 from platforms.sandbox.alipay_gateway import PLATFORM, notification_content, rsa2_sign
 from platforms.sandbox.alipay_models import AlipayRefund, AlipayTrade
@@ -32,7 +33,7 @@ def _time(value) -> str:
 
 
 def _trade_form(trade: AlipayTrade) -> dict:
-    paid = f"{trade.total_amount:.2f}" if trade.paid_at else "0.00"
+    paid = yuan_str(trade.total_amount) if trade.paid_at else "0.00"
     form = {
         "notify_time": _time(timezone.now()),
         "notify_type": "trade_status_sync",
@@ -45,7 +46,7 @@ def _trade_form(trade: AlipayTrade) -> dict:
         "out_trade_no": trade.out_trade_no,
         "seller_id": trade.seller_id,
         "trade_status": trade.status,
-        "total_amount": f"{trade.total_amount:.2f}",
+        "total_amount": yuan_str(trade.total_amount),
         "receipt_amount": paid,
         "buyer_pay_amount": paid,
         "invoice_amount": paid,
@@ -83,8 +84,8 @@ def queue_refund_notification(trade: AlipayTrade, refund: AlipayRefund) -> None:
     form.update(
         {
             "out_biz_no": refund.out_request_no,
-            "refund_fee": f"{trade.refunded_amount:.2f}",
-            "send_back_fee": f"{refund.refund_amount:.2f}",
+            "refund_fee": yuan_str(trade.refunded_amount),
+            "send_back_fee": yuan_str(refund.refund_amount),
             "gmt_refund": _time(refund.created_at) + ".000",
         }
     )

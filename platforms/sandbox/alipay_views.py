@@ -30,6 +30,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config.errors import Conflict, NotFound
+from config.money import yuan_str
 from platforms.sandbox import faults
 from platforms.sandbox.alipay_gateway import (
     HANDLERS,
@@ -168,7 +169,7 @@ def bill_rows(day: date) -> list[list[str]]:
     for trade in AlipayTrade.objects.filter(
         paid_at__gte=start, paid_at__lt=end, app_id=settings.ALIPAY_APP_ID
     ).order_by("paid_at"):
-        amount = f"{trade.total_amount:.2f}"
+        amount = yuan_str(trade.total_amount)
         rows.append(
             [
                 trade.trade_no,
@@ -204,7 +205,7 @@ def bill_rows(day: date) -> list[list[str]]:
         .order_by("created_at")
     )
     for refund in refunds:
-        trade, amount = refund.trade, f"-{refund.refund_amount:.2f}"
+        trade, amount = refund.trade, "-" + yuan_str(refund.refund_amount)
         rows.append(
             [
                 trade.trade_no,

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from config.money import fen_to_yuan, yuan_str
 from platforms import transport
 from platforms.base import SHANGHAI
 from platforms.sandbox import delivery, faults
@@ -362,7 +363,7 @@ BILL_HEADER = [
 
 
 def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
+    return yuan_str(fen_to_yuan(fen))
 
 
 def trade_bill_csv(day: dt.date) -> str:

@@ -20,7 +20,9 @@ TAGS = ["checkout"]
 _ERRORS = {
     400: OpenApiResponse(
         description="`basket_empty`, `invalid_input`, `delivery_required`, `unknown_shipping_method`, "
-        "`pickup_unavailable`, `sku_unavailable`, `voucher_expired`, `voucher_used`."
+        "`pickup_unavailable`, `sku_unavailable`, `voucher_expired`, `voucher_used`, "
+        "`points_exceed_balance`, `points_exceed_limit` (`error.max_usable`), `points_below_minimum` "
+        "(`error.minimum`), `points_not_accepted`."
     ),
     404: OpenApiResponse(description="`address_not_found` (also another member's address), `store_not_found`."),
     409: OpenApiResponse(description="`out_of_stock` with `error.items`."),
@@ -35,6 +37,7 @@ def _preview_body(result):
         "shipping_methods": result.shipping_methods,
         "lines": summary["lines"],
         "discounts": summary["discounts"],
+        "points": result.points.as_dict(),
     }
 
 

@@ -6,6 +6,7 @@ from platforms.base import Platform
 from storefront.basket.serializers import BasketLineSerializer, DiscountSerializer
 
 MAX_BIG_ID = 2**63 - 1
+MAX_POINTS = 10**9
 
 
 class CheckoutInputSerializer(serializers.Serializer):
@@ -15,6 +16,20 @@ class CheckoutInputSerializer(serializers.Serializer):
     )
     shipping_method = serializers.CharField(max_length=32, required=False, allow_blank=True)
     payment_method = serializers.ChoiceField(choices=Platform.choices)
+    use_points = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_POINTS,
+        required=False,
+        default=0,
+        help_text="Points to pay with (a whole number; 0 or absent: none). The preview's `points` says how many may be used.",
+    )
+
+    def validate_use_points(self, value):
+        # A JSON 1.5 (or true) must not become 1: points are whole numbers, given as such.
+        raw = self.initial_data.get("use_points") if hasattr(self.initial_data, "get") else None
+        if isinstance(raw, (bool, float)) or (isinstance(raw, str) and not raw.strip().isdigit()):
+            raise serializers.ValidationError("A whole number of points.")
+        return value
 
     def validate(self, attrs):
         if not attrs.get("address_id") and not attrs.get("store_id"):
@@ -41,6 +56,15 @@ class ShippingOptionSerializer(serializers.Serializer):
     charge = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+class PointsPreviewSerializer(serializers.Serializer):
+    available = serializers.IntegerField(help_text="The member's available points.")
+    max_usable = serializers.IntegerField(help_text="The most points this order accepts (0: none can be used).")
+    used = serializers.IntegerField(help_text="The points applied (`use_points`).")
+    saving = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Yuan taken off the total by them.")
+    rate = serializers.IntegerField(help_text="Points worth one yuan.")
+    minimum = serializers.IntegerField(help_text="The fewest points that can be used at once.")
+
+
 class PreviewSerializer(serializers.Serializer):
     items = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -51,6 +75,7 @@ class PreviewSerializer(serializers.Serializer):
     shipping_methods = ShippingOptionSerializer(many=True)
     lines = BasketLineSerializer(many=True)
     discounts = DiscountSerializer(many=True)
+    points = PointsPreviewSerializer()
 
 
 class PlacedOrderSerializer(serializers.Serializer):

@@ -2,8 +2,10 @@
 
 Placing an order is one transaction: claim the `Idempotency-Key`, lock the basket, re-price
 it with the strategy, compare with the total the shopper saw, lock and allocate the stock
-(storefront.orders.stock), create the order with Oscar's `OrderCreator` in
-`pending_payment` with a pay-before time, and submit the basket. Anything refused on the way
+(storefront.orders.stock), reserve the points the shopper uses (loyalty.checkout, which
+also locks the member's points account), create the order with Oscar's `OrderCreator` in
+`pending_payment` with a pay-before time and the total less the points' saving, and
+submit the basket. Anything refused on the way
 rolls the whole transaction back: nothing is written.
 """
 
@@ -11,7 +13,7 @@ import hashlib
 import json
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,6 +28,7 @@ from oscar.core.prices import Price
 
 from config.errors import Conflict, KitError, NotFound
 from config.money import to_yuan, yuan_str
+from loyalty import checkout as loyalty_checkout
 from storefront.basket.selectors import Totals, basket_totals, discounts_of
 from storefront.basket.services import find_open_basket, lock_open_basket
 from storefront.checkout.errors import PriceChanged  # noqa: F401
@@ -54,8 +57,9 @@ class Delivery:
 class Quote:
     basket: object
     delivery: Delivery
-    totals: Totals
+    totals: Totals  # `total` is what the shopper pays: after discounts and points
     shipping_methods: list = field(default_factory=list)
+    points: loyalty_checkout.PointsQuote | None = None
 
 
 # --- delivery and totals -----------------------------------------------------------------------
@@ -125,7 +129,9 @@ def check_lines_on_sale(basket):
         raise OutOfStock(extra={"items": short})
 
 
-def quote(*, member, basket, address_id=None, store_id=None, shipping_method=None) -> Quote:
+def quote(*, member, basket, address_id=None, store_id=None, shipping_method=None, use_points=0, lock=False) -> Quote:
+    """The totals of the basket for a delivery choice, less the points used (`lock`: placing
+    the order, the points account is locked in its transaction)."""
     if basket.pk is None or basket.is_empty:
         raise KitError("The basket is empty.", code="basket_empty")
     check_lines_on_sale(basket)
@@ -136,22 +142,47 @@ def quote(*, member, basket, address_id=None, store_id=None, shipping_method=Non
         {"code": m.code, "name": str(m.name), "charge": to_yuan(m.calculate(basket).incl_tax)} for m in delivery.methods
     ]
     shipping = to_yuan(delivery.method.calculate(basket).incl_tax)
-    return Quote(basket=basket, delivery=delivery, totals=basket_totals(basket, shipping), shipping_methods=options)
+    totals = basket_totals(basket, shipping)
+    points = loyalty_checkout.quote_points(
+        member=member,
+        goods_total=totals.total - totals.shipping,
+        total=totals.total,
+        use_points=use_points,
+        lock=lock,
+    )
+    # The points' saving never takes the total below 0.01 (quote_points caps it).
+    totals = replace(totals, total=totals.total - points.saving)
+    return Quote(basket=basket, delivery=delivery, totals=totals, shipping_methods=options, points=points)
 
 
-def _preview_cache_key(member, basket, *, address_id=None, store_id=None, shipping_method=None):
-    # Per delivery choice: a preview of pickup says nothing about the total of a delivery.
-    return f"checkout:preview:{member.pk}:{basket.pk}:{address_id}:{store_id}:{shipping_method or ''}"
+def _preview_cache_key(member, basket, *, address_id=None, store_id=None, shipping_method=None, use_points=0):
+    # Per delivery choice and points used: a preview of pickup says nothing about the total
+    # of a delivery.
+    return f"checkout:preview:{member.pk}:{basket.pk}:{address_id}:{store_id}:{shipping_method or ''}:{use_points or 0}"
 
 
-def preview(*, member, address_id=None, store_id=None, shipping_method=None, payment_method=None) -> Quote:
+def preview(
+    *, member, address_id=None, store_id=None, shipping_method=None, payment_method=None, use_points=0
+) -> Quote:
     """The totals the shopper is about to pay. Remembered for an hour: a placement that
     does not send `expected_total` is compared with this preview's total."""
     basket = find_open_basket(member)
     result = quote(
-        member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+        member=member,
+        basket=basket,
+        address_id=address_id,
+        store_id=store_id,
+        shipping_method=shipping_method,
+        use_points=use_points,
     )
-    key = _preview_cache_key(member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method)
+    key = _preview_cache_key(
+        member,
+        basket,
+        address_id=address_id,
+        store_id=store_id,
+        shipping_method=shipping_method,
+        use_points=use_points,
+    )
     cache.set(key, str(result.totals.total), PREVIEW_TTL_SECONDS)
     return result
 
@@ -201,6 +232,7 @@ def place_order(
     shipping_method=None,
     expected_total=None,
     note="",
+    use_points=0,
 ):
     """Places the member's basket as an order. Returns (order, created).
 
@@ -215,6 +247,8 @@ def place_order(
         "expected_total": expected_total,
         "note": note,
     }
+    if use_points:  # absent when 0, so fingerprints of requests without points stay as they were
+        body["use_points"] = use_points
     fingerprint = _fingerprint(body)
     order = _replay(member, idempotency_key, fingerprint)
     if order is not None:
@@ -235,16 +269,27 @@ def place_order(
     return order, True
 
 
-def _place(*, member, payment_method, address_id, store_id, shipping_method, expected_total, note):
+def _place(*, member, payment_method, address_id, store_id, shipping_method, expected_total, note, use_points=0):
     basket = lock_open_basket(member)
     result = quote(
-        member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+        member=member,
+        basket=basket,
+        address_id=address_id,
+        store_id=store_id,
+        shipping_method=shipping_method,
+        use_points=use_points,
+        lock=True,
     )
     totals = result.totals
     if expected_total is None:
         expected_total = cache.get(
             _preview_cache_key(
-                member, basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
+                member,
+                basket,
+                address_id=address_id,
+                store_id=store_id,
+                shipping_method=shipping_method,
+                use_points=use_points,
             )
         )
     expected = expected_total
@@ -274,10 +319,12 @@ def _place(*, member, payment_method, address_id, store_id, shipping_method, exp
         fulfilment=OrderInfo.Fulfilment.PICKUP if is_pickup else OrderInfo.Fulfilment.DELIVERY,
         pickup_store=delivery.store,
         pickup_code=new_pickup_code() if is_pickup else None,
-        price_snapshot=_snapshot(basket, totals, delivery),
+        price_snapshot=_snapshot(basket, totals, delivery, result.points),
         note=note or "",
     )
-    record_event(order, f"Placed: total {totals.total} {currency}, {delivery.method.code}", actor=member)
+    loyalty_checkout.reserve_points(member=member, order=order, quote=result.points)
+    used = f", {result.points.used} points (-{result.points.saving})" if result.points.used else ""
+    record_event(order, f"Placed: total {totals.total} {currency}, {delivery.method.code}{used}", actor=member)
     basket.submit()
     order_events.send_after_commit(order_events.order_placed, sender=type(order), order=order)
     return order
@@ -322,9 +369,10 @@ def _shipping_address_from(address):
     )
 
 
-def _snapshot(basket, totals, delivery):
+def _snapshot(basket, totals, delivery, points):
     return {
         "totals": totals.as_dict(),
+        "points": {"used": points.used, "saving": yuan_str(points.saving)},
         "shipping_method": delivery.method.code,
         "lines": [
             {

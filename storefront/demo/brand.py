@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
-
-import storefront.demo
 
 from .catalogue import load_categories, load_partner, load_product_classes, load_products
 from .catalogue_data import PRODUCTS
@@ -38,10 +37,9 @@ def load_brand() -> BrandSummary:
 
 
 def run_extra_loaders() -> list[str]:
-    """Calls every entry of EXTRA_LOADERS; returns the lines they want printed."""
+    """Calls every entry of settings.DEMO_EXTRA_LOADERS; returns the lines they want printed."""
     lines = []
-    # Read at call time, so entries added after this module was imported are seen.
-    for entry in storefront.demo.EXTRA_LOADERS:
+    for entry in settings.DEMO_EXTRA_LOADERS:
         loader = import_string(entry) if isinstance(entry, str) else entry
         with transaction.atomic():
             result = loader()

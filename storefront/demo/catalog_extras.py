@@ -1,5 +1,5 @@
 """Demo search keywords and sales figures for the demo catalogue (loaded by `load_demo`
-through EXTRA_LOADERS), and the product image thumbnails made up front.
+through settings.DEMO_EXTRA_LOADERS), and the product image thumbnails made up front.
 
 Keywords are the words shoppers type that are not in a title ("绿茶", "送礼", "奶茶");
 sales make "-sales" ordering show something until real orders are counted (the nightly

@@ -1,4 +1,4 @@
-"""Demo offers and a voucher for the checkout (loaded by `load_demo` through EXTRA_LOADERS).
+"""Demo offers and a voucher for the checkout (loaded by `load_demo` through settings.DEMO_EXTRA_LOADERS).
 
 - Site offer "满199减20": 20 yuan off baskets of 199 yuan or more.
 - Voucher QINGSHAN10: 10 yuan off any basket, once per member, valid for a year from the load.

@@ -65,6 +65,12 @@ MARKETING = Role(
         "reviews.productreview",
         # Subscribe-message templates: which event sends which template with which fields.
         "platforms.noticetemplate",
+        # Loyalty: the points rules (one row), promotions, tiers, bonuses, check-in rewards.
+        "loyalty.rules",
+        "loyalty.promotion",
+        "loyalty.tier",
+        "loyalty.bonusrule",
+        "loyalty.checkinreward",
     ],
     edit=[
         # Prices live on stock records.
@@ -84,7 +90,14 @@ MARKETING = Role(
         # Subscribe-message notices: who received what, and the grants behind it.
         "platforms.noticegrant",
         "platforms.noticelog",
+        # Loyalty: members' accounts, ledger and check-ins, the liability page.
+        "loyalty.account",
+        "loyalty.entry",
+        "loyalty.checkin",
+        "loyalty.pointsliability",
+        "loyalty.pointscheck",
     ],
+    permissions=["loyalty.adjust_points"],
 )
 
 OPERATIONS = Role(
@@ -167,6 +180,10 @@ OPERATIONS = Role(
         "platforms.noticelog",
         "platforms.noticegrant",
         "storefront.reconciliationline",
+        # Loyalty: members' points accounts and ledger, read only.
+        "loyalty.account",
+        "loyalty.entry",
+        "loyalty.checkin",
     ],
     permissions=["storefront.view_full_phone", "storefront.operate_orders", "logistics.ship_orders"],
 )

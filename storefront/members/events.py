@@ -10,6 +10,9 @@ dispatch_uid, work that must not be lost as one retryable task per receiver).
 - `member_data_exported(member)`: sent while a member's personal data export is built. It
   is the one event whose receivers answer: each returns a dict of its app's sections, which
   become part of the export (so the export is complete the moment it is handed over).
+- `member_joined(member_id)`: after the commit of a first login that created the member.
+- `phone_bound(member_id)`: after the commit that bound a verified phone number to the
+  member (after a merge, to the surviving member).
 """
 
 from django.dispatch import Signal
@@ -19,3 +22,5 @@ from config.events import send_after_commit  # noqa: F401  (the one way to send 
 member_merged = Signal()
 member_erased = Signal()
 member_data_exported = Signal()
+member_joined = Signal()
+phone_bound = Signal()

@@ -121,6 +121,7 @@ def find_or_create_member(*, result: platforms.LoginResult, scene: str = "", ref
                 if is_new:
                     member = get_user_model().objects.create_member(last_login=now)
                     MemberSource.objects.create(member=member, platform=result.platform, scene=scene[:32], ref=ref[:64])
+                    events.send_after_commit(events.member_joined, sender=type(member), member_id=member.pk)
                 Identity.objects.create(
                     member=member,
                     platform=result.platform,
@@ -234,6 +235,7 @@ def _bind_phone_in_transaction(*, member, phone: str):
         locked = User.objects.select_for_update().get(pk=member.pk)
         locked.phone = phone
         locked.save(update_fields=["phone"])
+        events.send_after_commit(events.phone_bound, sender=User, member_id=locked.pk)
         return locked, False
     # Both rows locked in primary-key order, so two merges of the same pair cannot deadlock.
     users = list(User.objects.select_for_update().filter(pk__in=[member.pk, owner_id]).order_by("pk"))
@@ -245,6 +247,7 @@ def _bind_phone_in_transaction(*, member, phone: str):
         raise PhoneInUse()
     target, source = sorted(users, key=lambda user: (user.date_joined, user.pk))
     merge_members(source=source, target=target, phone=phone, initiated_by=by_pk[member.pk])
+    events.send_after_commit(events.phone_bound, sender=User, member_id=target.pk)
     return target, True
 
 

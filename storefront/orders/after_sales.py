@@ -2,6 +2,8 @@
 operations. Approval hands the refund to payments (`storefront.payments.refunds.approve_after_sales`);
 this module holds the request and what it means for the order's lines."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 from oscar.apps.order.models import Order
@@ -47,8 +49,18 @@ def request_refund(*, order, member, kind, reason, lines=None, photos=()):
             )
         chosen.append({"line_id": line.pk, "quantity": quantity})
     if chosen:
+        # A reduction of the order not carried by its lines (points paid at checkout) is shared
+        # by the lines in proportion: a line gives back what was paid for it, not its list price.
+        lines_total = sum((line.line_price_incl_tax for line in order_lines.values()), Decimal("0"))
+        goods_paid = to_yuan(order.total_incl_tax) - to_yuan(order.shipping_incl_tax or 0)
+        share = min(goods_paid / lines_total, Decimal("1")) if lines_total > 0 else Decimal("1")
         amount = sum(
-            to_yuan(order_lines[c["line_id"]].line_price_incl_tax * c["quantity"] / order_lines[c["line_id"]].quantity)
+            to_yuan(
+                order_lines[c["line_id"]].line_price_incl_tax
+                * c["quantity"]
+                / order_lines[c["line_id"]].quantity
+                * share
+            )
             for c in chosen
         )
     else:

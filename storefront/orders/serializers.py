@@ -107,6 +107,9 @@ class OrderDetailSerializer(OrderSummarySerializer):
     after_sales = AfterSalesSerializer(many=True)
     payments = serializers.ListField(child=serializers.DictField(), help_text="Filled by the payments app.")
     shipments = serializers.ListField(child=serializers.DictField(), help_text="Filled by the logistics app.")
+    points = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="Filled by the loyalty app: points earned and used."
+    )
 
 
 class RefundLineSerializer(serializers.Serializer):

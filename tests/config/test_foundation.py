@@ -256,3 +256,27 @@ def test_every_periodic_job_names_a_task_the_worker_knows():
     app.loader.import_default_modules()
     unknown = [entry["task"] for entry in BEAT_SCHEDULE.values() if entry["task"] not in app.tasks]
     assert unknown == []
+
+
+def test_every_task_of_the_kit_is_declared_with_its_name():
+    # A task's name is what queued messages and the beat schedule refer to: it is written
+    # out, so that moving a task to another module cannot silently orphan them.
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    unnamed = []
+    modules = [p for p in root.glob("*/**/tasks.py") if not {".venv", "bench"} & set(p.relative_to(root).parts)]
+    assert len(modules) >= 5
+    for module in modules:
+        for node in ast.walk(ast.parse(module.read_text())):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                called = isinstance(decorator, ast.Call)
+                target = decorator.func if called else decorator
+                if getattr(target, "id", getattr(target, "attr", None)) != "shared_task":
+                    continue
+                if not called or "name" not in {keyword.arg for keyword in decorator.keywords}:
+                    unnamed.append(f"{module.relative_to(root)}:{node.name}")
+    assert unnamed == []

@@ -12,9 +12,8 @@ from oscar.apps.order.models import Order
 
 from storefront.payments.models import NotificationLog, PaymentTransaction
 from tests.conftest import client_for
+from tests.factories import address_of, buy, carriers, fill_basket, paid_order, sku, wechat_member
 from tests.flows.test_isolation import api_routes, fill
-from tests.logistics.factories import carriers, paid_order, wechat_member
-from tests.storefront.checkout.factories import address_of, buy, fill_basket, sku
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +26,7 @@ NO_BODY = {
     "orders/<str:number>/cancel/",
     "orders/<str:number>/confirm-receipt/",
     "orders/<str:number>/payment-status/",
+    "loyalty/check-in/",
 }
 
 INJECTIONS = [

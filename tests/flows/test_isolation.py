@@ -11,9 +11,17 @@ from rest_framework.test import APIClient
 from logistics.services import ship_order
 from storefront.members.models import Address
 from tests.conftest import client_for
-from tests.factories import MemberFactory
-from tests.logistics.factories import carriers, paid_order, tracking_number, wechat_member
-from tests.storefront.checkout.factories import address_of, buy, fill_basket, sku
+from tests.factories import (
+    MemberFactory,
+    address_of,
+    buy,
+    carriers,
+    fill_basket,
+    paid_order,
+    sku,
+    tracking_number,
+    wechat_member,
+)
 
 pytestmark = pytest.mark.django_db
 

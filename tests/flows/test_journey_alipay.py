@@ -9,7 +9,7 @@ from oscar.apps.partner.models import StockRecord
 
 from storefront.orders.models import AfterSalesRequest
 from storefront.payments.models import Refund
-from tests.flows.factories import (
+from tests.steps import (
     add_address,
     add_to_basket,
     alipay_login,

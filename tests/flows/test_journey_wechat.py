@@ -11,7 +11,7 @@ from logistics.services import ensure_default_carriers
 from platforms.models import NoticeLog
 from platforms.sandbox.models import ShippingUpload, SubscribeMessage
 from storefront.payments.models import NotificationLog, PaymentTransaction
-from tests.flows.factories import (
+from tests.steps import (
     add_address,
     add_to_basket,
     bind_wechat_phone,

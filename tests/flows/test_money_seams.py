@@ -9,7 +9,7 @@ from oscar.apps.partner.models import StockRecord
 
 from platforms.sandbox.models import PayTrade
 from storefront.payments.models import PaymentProblem, PaymentTransaction, Refund
-from tests.flows.factories import (
+from tests.steps import (
     add_address,
     add_to_basket,
     alipay_login,

@@ -9,7 +9,7 @@ from logistics.services import ensure_default_carriers, ship_order
 from platforms.models import NoticeLog
 from platforms.sandbox.models import SubscribeMessage
 from storefront.members.models import Identity
-from tests.flows.factories import (
+from tests.steps import (
     add_address,
     add_to_basket,
     alipay_login,

@@ -7,7 +7,7 @@ from oscar.apps.order.models import Order
 from logistics.services import ensure_default_carriers, ship_order
 from platforms.models import NoticeGrant, NoticeLog
 from storefront.members.models import Identity
-from tests.flows.factories import (
+from tests.steps import (
     add_address,
     add_to_basket,
     notice_templates,

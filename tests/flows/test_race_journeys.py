@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from storefront.payments.models import PaymentTransaction
 from tests.concurrency import run_concurrently
-from tests.flows.factories import add_address, tea_shop, wechat_login
+from tests.steps import add_address, tea_shop, wechat_login
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import pytest
 
 from platforms.base import reset_platform_clients
 from platforms.tracking import reset_tracking_provider
-from tests.logistics.factories import carriers as load_carriers
+from tests.factories import carriers as load_carriers
 
 
 @pytest.fixture

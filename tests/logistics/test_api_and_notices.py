@@ -11,7 +11,7 @@ from platforms.models import NoticeLog, NoticeTemplate
 from platforms.sandbox import tracking as sandbox
 from platforms.services import record_grants
 from tests.conftest import client_for
-from tests.logistics.factories import line_ids, paid_order, tracking_number, wechat_member
+from tests.factories import line_ids, paid_order, tracking_number, wechat_member
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from oscar.apps.order.models import Order
 from logistics import services
 from logistics.admin import ShipmentImportResource
 from logistics.models import Shipment, WechatShippingUpload
-from tests.factories import StaffFactory
-from tests.logistics.factories import line_ids, paid_order, tracking_number
+from tests.factories import StaffFactory, line_ids, paid_order, tracking_number
 
 pytestmark = pytest.mark.django_db
 

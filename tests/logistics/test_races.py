@@ -11,7 +11,7 @@ from logistics.errors import OrderNotShippable
 from logistics.models import Shipment, ShipmentLine, TrackingEvent
 from platforms.tracking import ParcelEvent, ParcelTimeline
 from tests.concurrency import run_concurrently
-from tests.logistics.factories import carriers, paid_order, tracking_number
+from tests.factories import carriers, paid_order, tracking_number
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,7 @@ from logistics.errors import (
     UnknownCarrier,
 )
 from logistics.models import Shipment, ShipmentLine
-from tests.factories import StaffFactory
-from tests.logistics.factories import line_ids, paid_order, tracking_number
+from tests.factories import StaffFactory, line_ids, paid_order, tracking_number
 
 pytestmark = pytest.mark.django_db
 

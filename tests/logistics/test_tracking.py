@@ -18,7 +18,7 @@ from platforms.sandbox import tracking as sandbox
 from platforms.tracking import get_tracking_provider
 from platforms.tracking.kuaidi100 import md5_sign, normalise_state
 from storefront.orders.services import complete_delivered_orders
-from tests.logistics.factories import line_ids, paid_order, tracking_number
+from tests.factories import line_ids, paid_order, tracking_number
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from platforms.sandbox.models import ShippingUpload
 from platforms.sandbox.wechat_views import shipping_payload_problems
 from storefront.orders import events as order_events
 from storefront.orders.services import mark_picked_up
-from tests.factories import StaffFactory
-from tests.logistics.factories import line_ids, paid_order, tracking_number
+from tests.factories import StaffFactory, line_ids, paid_order, tracking_number
 
 pytestmark = pytest.mark.django_db
 State = WechatShippingUpload.State

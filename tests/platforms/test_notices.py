@@ -9,8 +9,7 @@ from platforms.sandbox import faults
 from platforms.sandbox.models import SubscribeMessage
 from platforms.services import consume_grant, openid_of, send_notice
 from tests.concurrency import run_concurrently
-from tests.factories import MemberFactory
-from tests.platforms.factories import NoticeGrantFactory, NoticeTemplateFactory, wechat_identity
+from tests.factories import MemberFactory, NoticeGrantFactory, NoticeTemplateFactory, wechat_identity
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/notifications/grants/"

@@ -14,7 +14,7 @@ from platforms.sandbox.models import AccessToken, SearchSubmission, ShippingUplo
 from platforms.sandbox.wechat_views import expire_access_tokens
 from platforms.wechat.client import new_client
 from platforms.wechat.miniprogram import WeChatMiniProgram
-from tests.platforms.factories import login_code, phone_code
+from tests.factories import login_code, phone_code
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from oscar.core.loading import get_model
 
-from storefront import demo
 from storefront.stores.models import Store, StoreHours, StoreHoursException, StorePhoto
 
 Category = get_model("catalogue", "Category")
@@ -193,12 +192,12 @@ def record_extra_loader_call():
     return "extra loader by path ran"
 
 
-def test_extra_loaders_of_other_apps_run_after_the_brand(db, media_root, monkeypatch):
+def test_extra_loaders_of_other_apps_run_after_the_brand(db, media_root, settings):
     def add_a_voucher_like_thing():
         Store.objects.filter(code="hz-xihu").update(phone="0571-00000000")
         return "vouchers loaded"
 
-    monkeypatch.setattr(demo, "EXTRA_LOADERS", [add_a_voucher_like_thing, f"{__name__}.record_extra_loader_call"])
+    settings.DEMO_EXTRA_LOADERS = [add_a_voucher_like_thing, f"{__name__}.record_extra_loader_call"]
     output = load_demo()
     assert "vouchers loaded" in output and "extra loader by path ran" in output
     assert Store.objects.get(code="hz-xihu").phone == "0571-00000000"

@@ -14,7 +14,7 @@ from PIL import Image
 from platforms.base import InvalidCode, PlatformError
 from platforms.sandbox.alipay_gateway import encrypted_phone_response, issue_login_code
 from platforms.sandbox.alipay_models import AlipayAuthCode, AlipayMessage
-from tests.platforms.alipay.factories import AlipayUserFactory
+from tests.factories import AlipayUserFactory
 
 
 # --- login ------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from oscar.core.loading import get_model
 
 from storefront.catalog.models import ProductListing
 from tests.factories import StaffFactory
-from tests.storefront.catalog import factories as f
+from tests.factories import catalog as f
 
 pytestmark = pytest.mark.django_db
 Product = get_model("catalogue", "Product")

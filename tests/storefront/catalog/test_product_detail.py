@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.storefront.catalog import factories as f
+from tests.factories import catalog as f
 
 pytestmark = pytest.mark.django_db
 

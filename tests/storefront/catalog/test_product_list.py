@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from storefront.catalog import services as catalog_services
 from storefront.catalog.models import ProductImageThumbnails, ProductListing
-from tests.storefront.catalog import factories as f
+from tests.factories import catalog as f
 
 pytestmark = pytest.mark.django_db
 

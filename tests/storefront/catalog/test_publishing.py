@@ -8,7 +8,7 @@ from platforms import base
 from platforms.base import PlatformError
 from platforms.sandbox import faults
 from platforms.sandbox.models import SearchSubmission
-from tests.storefront.catalog import factories as f
+from tests.factories import catalog as f
 
 pytestmark = pytest.mark.django_db
 Product = get_model("catalogue", "Product")

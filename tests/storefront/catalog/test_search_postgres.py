@@ -6,7 +6,7 @@ from django.db import connection
 
 from storefront.catalog.models import ProductListing
 from storefront.catalog.selectors import product_list
-from tests.storefront.catalog import factories as f
+from tests.factories import catalog as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -9,7 +9,7 @@ from oscar.test.factories import OrderFactory, OrderLineFactory
 from storefront.catalog import services as catalog_services
 from storefront.catalog.models import ProductListing
 from storefront.catalog.strategy import ShelfPrice, StorefrontStrategy
-from tests.storefront.catalog import factories as f
+from tests.factories import catalog as f
 
 pytestmark = pytest.mark.django_db
 

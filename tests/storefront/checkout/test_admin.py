@@ -10,8 +10,7 @@ from oscar.apps.voucher.models import Voucher
 
 from storefront.orders.models import OrderInfo
 from storefront.orders.status import change_order_status
-from tests.factories import StaffFactory
-from tests.storefront.checkout.factories import buy, pickup_store, sku, stock_of
+from tests.factories import StaffFactory, buy, pickup_store, sku, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +83,11 @@ def test_staff_without_the_operations_permission_cannot_cancel(member, client):
 
 
 def test_the_demo_loader_adds_an_offer_and_a_voucher_once():
-    from storefront.demo import EXTRA_LOADERS
+    from django.conf import settings
+
     from storefront.demo.checkout_extras import load_checkout_demo
 
-    assert "storefront.demo.checkout_extras.load_checkout_demo" in EXTRA_LOADERS
+    assert "storefront.demo.checkout_extras.load_checkout_demo" in settings.DEMO_EXTRA_LOADERS
     load_checkout_demo()
     load_checkout_demo()
     assert ConditionalOffer.objects.filter(name="满199减20").count() == 1

@@ -12,8 +12,7 @@ from oscar.apps.partner.models import StockRecord
 
 from storefront.checkout.models import CheckoutRequest
 from storefront.orders.models import OrderInfo
-from tests.factories import StoreFactory
-from tests.storefront.checkout.factories import address_of, fill_basket, pickup_store, site_offer, sku, stock_of
+from tests.factories import StoreFactory, address_of, fill_basket, pickup_store, site_offer, sku, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +171,7 @@ def test_a_pickup_order_gets_a_code_and_no_address(member, member_api):
 
 
 def test_a_voucher_used_in_an_order_is_recorded(member, member_api):
-    from tests.storefront.checkout.factories import voucher
+    from tests.factories import voucher
 
     once = voucher("ONE", usage="Single use", value="5.00")
     fill_basket(member, (sku(price="50.00"), 1))
@@ -263,7 +262,7 @@ def test_a_sku_unpublished_since_adding_is_refused(member, member_api):
 
 
 def test_no_status_change_is_recorded_for_a_new_order(member):
-    from tests.storefront.checkout.factories import buy
+    from tests.factories import buy
 
     order = buy(member, sku())
     assert not OrderStatusChange.objects.filter(order=order).exists()

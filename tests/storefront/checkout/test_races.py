@@ -20,8 +20,7 @@ from storefront.orders.stock import OutOfStock
 from storefront.payments import unpaid
 from tests.concurrency import run_concurrently
 from tests.conftest import client_for
-from tests.factories import AddressFactory, MemberFactory
-from tests.storefront.checkout.factories import buy, sku, stock_of
+from tests.factories import AddressFactory, MemberFactory, buy, sku, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

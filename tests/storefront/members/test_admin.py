@@ -4,8 +4,7 @@ import pytest
 from django.test import Client
 
 from storefront.demo.roles import MARKETING, OPERATIONS, sync_role_group
-from tests.factories import AddressFactory, MemberFactory, StaffFactory
-from tests.storefront.members.factories import IdentityFactory, order_for
+from tests.factories import AddressFactory, IdentityFactory, MemberFactory, StaffFactory, order_for
 
 pytestmark = pytest.mark.django_db
 

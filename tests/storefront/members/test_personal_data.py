@@ -9,9 +9,8 @@ from knox.models import AuthToken
 from PIL import Image
 
 from storefront.members.models import Address, Consent, Identity, MemberSource, PersonalDataRequest, User
-from tests.factories import AddressFactory
+from tests.factories import AddressFactory, IdentityFactory, open_basket_for, order_for
 from tests.storefront.members.conftest import login
-from tests.storefront.members.factories import IdentityFactory, open_basket_for, order_for
 
 pytestmark = pytest.mark.django_db
 

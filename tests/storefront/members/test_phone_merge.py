@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from platforms.sandbox import faults
 from storefront.members.models import Address, Consent, Identity, MemberMerge, User
-from tests.factories import AddressFactory, StaffFactory
+from tests.factories import AddressFactory, StaffFactory, open_basket_for, order_for
 from tests.storefront.members.conftest import client_with_token, login
-from tests.storefront.members.factories import open_basket_for, order_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from storefront.orders.services import confirm_receipt
 from storefront.orders.status import change_order_status
 from storefront.payments import refunds
 from storefront.payments import services as payments
-from tests.storefront.payments.factories import member_with_identity, pending_order
+from tests.factories import member_with_identity, pending_order
 
 pytestmark = pytest.mark.django_db
 
@@ -117,18 +117,36 @@ def test_after_setup_alone_every_event_has_its_receivers():
 
     assert receivers_of(events.order_paid) == [
         "logistics.receivers.plan_virtual_order_upload",
+        "loyalty.receivers.award_points_of_paid_order",
+        "loyalty.receivers.consume_points_of_paid_order",
         "storefront.orders.receivers.count_sales_of_paid_order",
         "storefront.payments.receivers.close_other_prepays_of_paid_order",
         "storefront.payments.receivers.send_paid_notice_of_paid_order",
     ]
-    assert receivers_of(events.order_completed) == ["logistics.receivers.plan_pickup_upload"]
-    assert receivers_of(events.order_refunded) == ["logistics.receivers.ship_rest_if_refunded"]
+    assert receivers_of(events.order_completed) == [
+        "logistics.receivers.plan_pickup_upload",
+        "loyalty.receivers.confirm_points_of_completed_order",
+    ]
+    assert receivers_of(events.order_cancelled) == ["loyalty.receivers.release_points_of_cancelled_order"]
+    assert receivers_of(events.order_refunded) == [
+        "logistics.receivers.ship_rest_if_refunded",
+        "loyalty.receivers.settle_points_of_refund",
+    ]
     assert receivers_of(member_events.member_merged) == [
+        "loyalty.receivers.move_points_of_merged_member",
         "platforms.receivers.move_notice_data_of_merged_member",
         "storefront.orders.receivers.move_after_sales_requests_of_merged_member",
     ]
-    assert receivers_of(member_events.member_erased) == ["platforms.receivers.erase_notice_data_of_erased_member"]
-    assert receivers_of(member_events.member_data_exported) == ["platforms.receivers.export_notice_data_of_member"]
+    assert receivers_of(member_events.member_erased) == [
+        "loyalty.receivers.erase_points_of_erased_member",
+        "platforms.receivers.erase_notice_data_of_erased_member",
+    ]
+    assert receivers_of(member_events.member_data_exported) == [
+        "loyalty.receivers.export_points_of_member",
+        "platforms.receivers.export_notice_data_of_member",
+    ]
+    assert receivers_of(member_events.member_joined) == ["loyalty.receivers.award_first_login_bonus"]
+    assert receivers_of(member_events.phone_bound) == ["loyalty.receivers.award_phone_bound_bonus"]
 
 
 def test_oscar_starts_orders_in_the_kits_first_status(settings):

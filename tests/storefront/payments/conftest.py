@@ -4,7 +4,7 @@ of our logic), and a way to run what the services schedule after the commit."""
 import pytest
 
 from platforms import base
-from tests.storefront.payments.factories import FakeProvider
+from tests.factories import FakeProvider
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from django.utils import timezone
 from storefront.payments import refunds
 from storefront.payments import services as payments
 from storefront.payments.models import PaymentProblem, ReconciliationRun, Refund
-from tests.factories import StaffFactory
-from tests.storefront.payments.factories import member_with_identity, pending_order
+from tests.factories import StaffFactory, member_with_identity, pending_order
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from platforms.base import reset_platform_clients
 from storefront.payments.models import NotificationLog, PaymentTransaction, Refund
 from tests.conftest import client_for
-from tests.storefront.payments.factories import member_with_identity, pending_order
+from tests.factories import member_with_identity, pending_order
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from oscar.apps.partner.models import StockRecord
 
 from storefront.payments import services as payments
 from storefront.payments.models import NotificationLog, PaymentProblem, PaymentTransaction
-from tests.storefront.payments.factories import member_with_identity, notification_body, pending_order
+from tests.factories import member_with_identity, notification_body, pending_order
 
 pytestmark = pytest.mark.django_db
 

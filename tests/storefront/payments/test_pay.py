@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from storefront.payments.models import PaymentAttempt
 from tests.conftest import client_for
-from tests.factories import MemberFactory
-from tests.storefront.payments.factories import member_with_identity, pending_order
+from tests.factories import MemberFactory, member_with_identity, pending_order
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from storefront.payments import services as payments
 from storefront.payments.models import PaymentAttempt, PaymentProblem, ReconciliationRun
 from storefront.payments.unpaid import cancel_overdue_unpaid_orders
 from tests.conftest import client_for
-from tests.storefront.payments.factories import member_with_identity, pending_order
+from tests.factories import member_with_identity, pending_order
 
 pytestmark = pytest.mark.django_db
 

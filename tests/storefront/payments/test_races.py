@@ -13,7 +13,7 @@ from platforms.base import reset_platform_clients
 from storefront.payments import services as payments
 from storefront.payments.models import NotificationLog, PaymentAttempt, PaymentTransaction, Refund
 from tests.concurrency import run_concurrently
-from tests.storefront.payments.factories import member_with_identity, pending_order
+from tests.factories import member_with_identity, pending_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

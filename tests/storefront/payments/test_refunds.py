@@ -11,7 +11,7 @@ from storefront.payments import refunds
 from storefront.payments import services as payments
 from storefront.payments.models import PaymentProblem, PaymentTransaction, Refund
 from storefront.payments.unpaid import cancel_unpaid_order
-from tests.storefront.payments.factories import member_with_identity, notification_body, pending_order
+from tests.factories import member_with_identity, notification_body, pending_order
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from oscar.apps.voucher.models import Voucher
 
 from storefront.basket import services as basket_services
 from storefront.catalog.models import ProductListing
-from tests.storefront.checkout.factories import child_sku, place, site_offer, sku, voucher
+from tests.factories import child_sku, place, site_offer, sku, voucher
 
 pytestmark = pytest.mark.django_db
 

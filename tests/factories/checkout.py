@@ -12,7 +12,8 @@ from oscar.test.factories import create_product
 
 from storefront.basket import services as basket_services
 from storefront.checkout import services as checkout_services
-from tests.factories import AddressFactory, StoreFactory
+from tests.factories.members import AddressFactory
+from tests.factories.stores import StoreFactory
 
 _counter = itertools.count(1)
 

@@ -12,8 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from storefront.stores import selectors as store_selectors
 from storefront.stores import services as store_services
 from storefront.stores.models import StoreHours, StoreHoursException, StorePhoto
-from tests.factories import StoreFactory, StoreHoursFactory
-from tests.storefront.catalog.factories import png_bytes
+from tests.factories import StoreFactory, StoreHoursFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

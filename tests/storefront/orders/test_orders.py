@@ -13,8 +13,7 @@ from storefront.orders.errors import InvalidOrderState
 from storefront.orders.models import OrderInfo
 from storefront.orders.status import change_order_status
 from storefront.payments import unpaid
-from tests.factories import StaffFactory
-from tests.storefront.checkout.factories import buy, child_sku, place, sku, stock_of, voucher
+from tests.factories import StaffFactory, buy, child_sku, place, sku, stock_of, voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,7 @@ def with_image(product, tmp_media):
     from oscar.apps.catalogue.models import ProductImage
 
     from storefront.catalog import services as catalog_services
-    from tests.storefront.catalog.factories import png_bytes
+    from tests.factories import png_bytes
 
     image = ProductImage.objects.create(
         product=product,
@@ -295,7 +294,7 @@ def test_the_detail_costs_the_same_queries_for_any_number_of_lines(member, membe
 def test_a_cancelled_order_gives_back_the_offer_usage(member, member_api):
     from oscar.apps.offer.models import ConditionalOffer
 
-    from tests.storefront.checkout.factories import site_offer
+    from tests.factories import site_offer
 
     offer = site_offer(value="5.00")
     order = buy(member, sku(price="50.00"))
@@ -307,7 +306,7 @@ def test_a_cancelled_order_gives_back_the_offer_usage(member, member_api):
 
 
 def test_a_preview_of_pickup_does_not_judge_a_delivery_order(member, member_api):
-    from tests.storefront.checkout.factories import address_of, pickup_store
+    from tests.factories import address_of, pickup_store
 
     tea = sku(price="45.00")
     basket_services.add_line(member=member, sku_id=tea.pk, quantity=1)

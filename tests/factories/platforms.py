@@ -1,13 +1,17 @@
-"""Builders for the platform tests: sandbox users with one-time codes, notice templates,
-grants and the member's WeChat identity."""
+"""Builders for the platform tests: sandbox users with one-time codes (WeChat and Alipay),
+notice templates, grants and the member's WeChat identity."""
 
 import secrets
 
 import factory
+from django.conf import settings
 
 from platforms.models import NoticeGrant, NoticeTemplate
+from platforms.sandbox.alipay_gateway import new_open_id, new_user_id
+from platforms.sandbox.alipay_models import AlipayUser
 from platforms.sandbox.views import issue_login_code, issue_phone_code
-from tests.factories import MemberFactory
+from storefront.members.models import Identity
+from tests.factories.members import MemberFactory
 
 
 def login_code(**kwargs) -> tuple[str, str]:
@@ -43,13 +47,18 @@ class NoticeGrantFactory(factory.django.DjangoModelFactory):
 
 
 def wechat_identity(member, openid: str | None = None):
-    from django.conf import settings
-
-    from storefront.members.models import Identity
-
     return Identity.objects.create(
         member=member,
         platform="wechat",
         app_id=settings.WECHAT_APP_ID,
         openid=openid or "o" + secrets.token_hex(10),
     )
+
+
+class AlipayUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlipayUser
+
+    user_id = factory.LazyFunction(new_user_id)
+    open_id = factory.LazyFunction(new_open_id)
+    phone = "13800138000"

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from rest_framework.test import APIClient
 
 from platforms.models import NoticeTemplate
-from tests.factories import StoreFactory, StoreHoursFactory
-from tests.storefront.catalog import factories as catalog
+from tests.factories import StoreFactory, StoreHoursFactory, catalog
 
 _phones = itertools.count(13900000001)
 

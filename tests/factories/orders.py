@@ -1,30 +1,6 @@
-"""Builders for member tests: identities, consents, Oscar orders and baskets of a member."""
+"""Orders and baskets of a member as Oscar keeps them, for the member and privacy stories."""
 
-import factory
 from oscar.test import factories as oscar_factories
-
-from storefront.members.models import Consent, Identity
-from tests.factories import MemberFactory
-
-
-class IdentityFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Identity
-
-    member = factory.SubFactory(MemberFactory)
-    platform = "wechat"
-    app_id = "wxfake000000001"
-    openid = factory.Sequence(lambda n: f"openid-{n:06d}")
-
-
-class ConsentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Consent
-
-    member = factory.SubFactory(MemberFactory)
-    kind = Consent.Kind.PRIVACY
-    version = "2026-01"
-    granted = True
 
 
 def order_for(member, *, name="李四", phone="+8613900139000", email="li@example.com"):

@@ -5,7 +5,6 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 from oscar.apps.address.models import Country
 from oscar.apps.order.models import Order, ShippingAddress
@@ -13,10 +12,11 @@ from oscar.test.factories import create_order, create_product, create_stockrecor
 
 from logistics.models import Carrier
 from logistics.services import ensure_default_carriers
-from storefront.members.models import Identity
 from storefront.orders.models import OrderInfo
 from storefront.payments.models import PaymentTransaction
-from tests.factories import MemberFactory, StoreFactory
+from tests.factories.members import MemberFactory
+from tests.factories.platforms import wechat_identity
+from tests.factories.stores import StoreFactory
 
 _numbers = itertools.count(1)
 
@@ -41,8 +41,9 @@ def tracking_number(carrier_code="ZTO", *, ending="1") -> str:
 
 
 def wechat_member(**kwargs):
+    """A member with a WeChat identity whose openid the shipping payload tests can predict."""
     member = MemberFactory(**kwargs)
-    Identity.objects.create(member=member, platform="wechat", app_id=settings.WECHAT_APP_ID, openid=f"oWx-{member.pk}")
+    wechat_identity(member, openid=f"oWx-{member.pk}")
     return member
 
 

@@ -14,8 +14,7 @@ from storefront.orders import services as order_services
 from storefront.orders.models import AfterSalesRequest, OrderInfo
 from storefront.orders.status import change_order_status
 from storefront.payments import refunds
-from tests.factories import StaffFactory
-from tests.storefront.checkout.factories import buy, pickup_store, sku
+from tests.factories import StaffFactory, buy, pickup_store, sku
 
 pytestmark = pytest.mark.django_db
 

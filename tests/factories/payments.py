@@ -24,7 +24,7 @@ from platforms.base import (
 )
 from storefront.members.models import Identity
 from storefront.orders.models import OrderInfo
-from tests.factories import MemberFactory
+from tests.factories.members import MemberFactory
 
 
 def member_with_identity(platform="wechat", **kwargs):

@@ -1,0 +1,1 @@
+from tests.storefront.media import _media_in_tmp  # noqa: F401
