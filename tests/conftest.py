@@ -1,7 +1,10 @@
 """Shared fixtures: an API client per shopper, tasks run eagerly, a private cache per test."""
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
+from pytest_django.fixtures import _set_suffix_to_test_databases
 from rest_framework.test import APIClient
 
 from tests.factories import MemberFactory
@@ -27,6 +30,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each pytest process gets its own PostgreSQL test database (test_kit_gw0_p1234), so two
+    runs on one server (a developer's two terminals) do not drop each other's database."""
+    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
 
 
 @pytest.fixture(autouse=True)
