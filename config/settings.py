@@ -31,6 +31,21 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The sandbox emulates WeChat, WeChat Pay and Alipay at their own paths under /sandbox/.
 PLATFORM_SANDBOX = env.bool("PLATFORM_SANDBOX", default=DEBUG)
 
+# Secrets whose demo values are published in this repository. They are the defaults only
+# with the sandbox; without it a secret that is not set is empty (and whatever it signs is
+# refused), and production refuses to start with any demo value (checked at the end).
+DEMO_CREDENTIALS = {
+    "WECHAT_APP_SECRET": "demo-wechat-secret",
+    "WECHAT_PUSH_TOKEN": "demo-push-token",
+    "KUAIDI100_KEY": "demo-kuaidi100-key",
+    "TRACKING_PUSH_SALT": "demo-tracking-salt",
+}
+
+
+def _demo(name: str) -> str:
+    return DEMO_CREDENTIALS[name] if PLATFORM_SANDBOX else ""
+
+
 if not DEBUG:
     if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters): the demo key is public.")
@@ -225,6 +240,9 @@ LOGGING = {
 }
 
 # --- Django REST framework and the OpenAPI schema -------------------------------------
+# How many reverse proxies (nginx, a cloud load balancer) stand in front of the kit and append
+# to X-Forwarded-For. 0: the kit is reached directly and the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["config.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -239,11 +257,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
-        "login_ip": env("THROTTLE_LOGIN_IP", default="30/min"),
+        "login_ip": env("THROTTLE_LOGIN_IP", default="300/min"),
         "login_code": "3/min",
         "shopper_write": env("THROTTLE_SHOPPER_WRITE", default="60/min"),
         "upload": env("THROTTLE_UPLOAD", default="20/min"),
     },
+    # The client's address for every rate limit: the REMOTE_ADDR, or the address the last of
+    # TRUSTED_PROXY_COUNT proxies saw (config/client.py explains; the README's Deployment section shows nginx).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -356,8 +377,8 @@ PRIVACY_POLICY_VERSION = env("PRIVACY_POLICY_VERSION", default="2026-01")
 # Credentials of the brand's mini programs and merchant accounts. With the sandbox on, the
 # sandbox generates its own keys in var/sandbox/ and these may stay empty.
 WECHAT_APP_ID = env("WECHAT_APP_ID", default="wxdemo0000000001")
-WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="demo-wechat-secret")
-WECHAT_PUSH_TOKEN = env("WECHAT_PUSH_TOKEN", default="demo-push-token")
+WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default=_demo("WECHAT_APP_SECRET"))
+WECHAT_PUSH_TOKEN = env("WECHAT_PUSH_TOKEN", default=_demo("WECHAT_PUSH_TOKEN"))
 WECHAT_PUSH_AES_KEY = env("WECHAT_PUSH_AES_KEY", default="")
 WECHATPAY_MCH_ID = env("WECHATPAY_MCH_ID", default="1900000001")
 WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY", default="")
@@ -379,6 +400,10 @@ SANDBOX_DIR = env("SANDBOX_DIR", default=str(VAR_DIR / "sandbox"))
 # --- Members (issue 5: login, profile, addresses, personal data) -------------------------
 # A login code seen once is refused for this long without asking the platform again.
 MEMBER_LOGIN_CODE_SEEN_SECONDS = env.int("MEMBER_LOGIN_CODE_SEEN_SECONDS", default=600)
+# Logins of one member a minute (a mini program logs in at each launch; a script farming
+# tokens logs in far more). With the per-code limit this is what stops abuse; the per-IP
+# limit is generous because a carrier's NAT puts thousands of shoppers behind one address.
+MEMBER_LOGINS_PER_MINUTE = env.int("MEMBER_LOGINS_PER_MINUTE", default=10)
 MEMBER_MAX_ADDRESSES = env.int("MEMBER_MAX_ADDRESSES", default=20)
 MEMBER_AVATAR_MAX_BYTES = env.int("MEMBER_AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
 # Checked from the image header before any pixel is decoded (decompression bombs).
@@ -409,9 +434,9 @@ TRACKING_STALE_DAYS = env.int("TRACKING_STALE_DAYS", default=3)
 TRACKING_POLL_INTERVAL_MINUTES = env.int("TRACKING_POLL_INTERVAL_MINUTES", default=240)
 TRACKING_PROVIDER = env("TRACKING_PROVIDER", default="kuaidi100")
 KUAIDI100_CUSTOMER = env("KUAIDI100_CUSTOMER", default="DEMOCUSTOMER0001")
-KUAIDI100_KEY = env("KUAIDI100_KEY", default="demo-kuaidi100-key")
+KUAIDI100_KEY = env("KUAIDI100_KEY", default=_demo("KUAIDI100_KEY"))
 # Salt Kuaidi100 signs its pushes with (we hand it over when subscribing).
-TRACKING_PUSH_SALT = env("TRACKING_PUSH_SALT", default="demo-tracking-salt")
+TRACKING_PUSH_SALT = env("TRACKING_PUSH_SALT", default=_demo("TRACKING_PUSH_SALT"))
 # In the sandbox a parcel shows its next tracking event every this many seconds.
 SANDBOX_TRACKING_STEP_SECONDS = env.int("SANDBOX_TRACKING_STEP_SECONDS", default=120)
 # WeChat accepts shipping information about a minute after payment at the earliest.
@@ -450,3 +475,9 @@ SANDBOX_NOTIFY_DELAY_SECONDS = env.float("SANDBOX_NOTIFY_DELAY_SECONDS", default
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TrackingStatusEnum"] = "logistics.models.TrackingStatus.choices"
 # One platform enum (WeChat / Alipay) for payment methods, login and notices alike.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PlatformEnum"] = "platforms.base.Platform.choices"
+
+# Production never runs on a credential published with the demo.
+if not DEBUG:
+    _published = sorted(name for name, value in DEMO_CREDENTIALS.items() if globals()[name] == value)
+    if _published:
+        raise ImproperlyConfigured(f"Set {', '.join(_published)}: the demo values are public.")

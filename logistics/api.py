@@ -9,6 +9,7 @@ from rest_framework import parsers, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client import client_ip
 from platforms.base import InvalidNotification
 from platforms.tracking import get_tracking_provider
 
@@ -64,7 +65,7 @@ class TrackingPushView(APIView):
             logger.warning(
                 "tracking push rejected (%s) from %s: %s",
                 exc.message,
-                request.META.get("REMOTE_ADDR"),
+                client_ip(request),
                 (data.get("param") or "")[:500],
             )
             return provider.acknowledge(ok=False, message=exc.message)

@@ -8,8 +8,18 @@ import hashlib
 
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+from config.client import client_ip
 
-class LoginIPThrottle(SimpleRateThrottle):
+
+class ClientAddressMixin:
+    """Anonymous clients are counted by their real address (config/client.py), never by a
+    header they can vary."""
+
+    def get_ident(self, request):
+        return client_ip(request) or ""
+
+
+class LoginIPThrottle(ClientAddressMixin, SimpleRateThrottle):
     scope = "login_ip"
 
     def get_cache_key(self, request, view):
@@ -27,11 +37,11 @@ class LoginCodeThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-class UploadThrottle(UserRateThrottle):
+class UploadThrottle(ClientAddressMixin, UserRateThrottle):
     scope = "upload"
 
 
-class ShopperWriteThrottle(UserRateThrottle):
+class ShopperWriteThrottle(ClientAddressMixin, UserRateThrottle):
     """Counts a shopper's writes only; reads of their own data stay unlimited."""
 
     scope = "shopper_write"

@@ -210,6 +210,9 @@ class Kuaidi100(TrackingProvider):
         sign = data.get("sign") or ""
         if not param or not sign:
             raise InvalidNotification("kuaidi100 push without param or sign", platform=self.name)
+        if not self.salt:
+            # An empty salt is one anybody can sign with: nothing is accepted until it is set.
+            raise InvalidNotification("TRACKING_PUSH_SALT is not set", code="not_configured", platform=self.name)
         if not hmac.compare_digest(md5_sign(param + self.salt), str(sign).upper()):
             raise InvalidNotification(
                 "kuaidi100 push signature does not verify", code="bad_signature", platform=self.name

@@ -44,6 +44,9 @@ def verify_echo(params) -> str:
 
 
 def _check_plain_signature(params) -> None:
+    if not settings.WECHAT_PUSH_TOKEN:
+        # An empty token is one anybody can sign with: nothing is accepted until it is set.
+        raise _invalid("WECHAT_PUSH_TOKEN is not set", "not_configured")
     signature, timestamp, nonce = params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")
     if not signature or not timestamp or not nonce:
         raise _invalid("signature, timestamp and nonce are required", "missing_signature")

@@ -28,9 +28,10 @@ from storefront.catalog.serializers import (
     ProductSummarySerializer,
 )
 from storefront.catalog.services import CATALOG_VERSION_KEY, catalog_version
+from storefront.throttles import ClientAddressMixin
 
 
-class BrowseThrottle(AnonRateThrottle):
+class BrowseThrottle(ClientAddressMixin, AnonRateThrottle):
     """Per client IP; generous, it only stops scrapers hammering the catalog."""
 
     scope = "browse"

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client import client_ip
 from config.errors import NotFound
 from config.pagination import PagePagination
 from storefront.members import addresses as members_addresses
@@ -39,10 +40,6 @@ ME_TAG = ["me"]
 def _error(description):
     """An error answer in the schema: the shared error body, with the codes it may carry."""
     return OpenApiResponse(response={"$ref": "#/components/schemas/Error"}, description=description)
-
-
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _profile_context(request, member, **extra):
@@ -291,7 +288,7 @@ class ExportView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        return Response(members_privacy.export_personal_data(member=request.user, ip=_client_ip(request)))
+        return Response(members_privacy.export_personal_data(member=request.user, ip=client_ip(request)))
 
 
 class DeleteView(APIView):
@@ -313,9 +310,7 @@ class DeleteView(APIView):
     def post(self, request):
         data = DeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        members_privacy.erase_member(
-            member=request.user, confirm=data.validated_data["confirm"], ip=_client_ip(request)
-        )
+        members_privacy.erase_member(member=request.user, confirm=data.validated_data["confirm"], ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -51,3 +51,12 @@ class AccountClosed(KitError):
 class PhoneInUse(Conflict):
     code = "phone_in_use"
     message = "This phone number belongs to a staff account and cannot be bound."
+
+
+class TooManyLogins(KitError):
+    """One member logging in again and again (a script farming tokens): counted per member,
+    so shoppers sharing a carrier's address are not limited by each other."""
+
+    status_code = 429
+    code = "rate_limited"
+    message = "Too many logins for this account; try again in a minute."

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,7 +32,14 @@ from knox.models import get_token_model
 from config.errors import KitError
 from platforms import base as platforms
 from storefront.members import events
-from storefront.members.errors import AccountClosed, ContentRisky, InvalidLoginCode, InvalidPhoneCode, PhoneInUse  # noqa: F401
+from storefront.members.errors import (  # noqa: F401
+    AccountClosed,
+    ContentRisky,
+    InvalidLoginCode,
+    InvalidPhoneCode,
+    PhoneInUse,
+    TooManyLogins,
+)
 from storefront.members.models import Address, Consent, Identity, MemberMerge, MemberSource
 
 logger = logging.getLogger(__name__)
@@ -84,8 +92,22 @@ def login_with_platform(*, platform: str, code: str, scene: str = "", ref: str =
     member, is_new = find_or_create_member(result=result, scene=scene, ref=ref)
     if not member.is_active:
         raise AccountClosed()
+    _count_login(member)
     token, expires_at = issue_token(member=member)
     return LoginOutcome(member=member, token=token, expires_at=expires_at, is_new=is_new)
+
+
+def _count_login(member) -> None:
+    """At most MEMBER_LOGINS_PER_MINUTE logins of one member a minute (before a token is issued)."""
+    key = f"members:logins:{member.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > settings.MEMBER_LOGINS_PER_MINUTE:
+        raise TooManyLogins()
 
 
 def find_or_create_member(*, result: platforms.LoginResult, scene: str = "", ref: str = ""):

@@ -280,3 +280,26 @@ def test_every_task_of_the_kit_is_declared_with_its_name():
                 if not called or "name" not in {keyword.arg for keyword in decorator.keywords}:
                     unnamed.append(f"{module.relative_to(root)}:{node.name}")
     assert unnamed == []
+
+
+@pytest.mark.parametrize("name", ["WECHAT_APP_SECRET", "WECHAT_PUSH_TOKEN", "KUAIDI100_KEY", "TRACKING_PUSH_SALT"])
+def test_production_refuses_every_credential_published_with_the_demo(name):
+    from config.settings import DEMO_CREDENTIALS
+
+    env = _base_env() | {"SECRET_KEY": "k3y-" + "q9Zr" * 15, name: DEMO_CREDENTIALS[name]}
+    result = _run_settings_with(env)
+    assert result.returncode != 0
+    assert f"Set {name}" in result.stderr
+
+
+def test_without_the_sandbox_no_credential_defaults_to_its_published_demo_value():
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); django.setup();"
+        "from django.conf import settings as s; print(repr([getattr(s, n) for n in s.DEMO_CREDENTIALS]))"
+    )
+    env = _base_env() | {"SECRET_KEY": "k3y-" + "q9Zr" * 15}
+    for name in ("WECHAT_APP_SECRET", "WECHAT_PUSH_TOKEN", "KUAIDI100_KEY", "TRACKING_PUSH_SALT"):
+        env.pop(name, None)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['', '', '', '']"

@@ -232,3 +232,12 @@ def test_the_sandbox_carrier_page_moves_a_parcel_on_with_a_button(carriers, comm
         content_type="application/json",
     )
     assert answer.json() == {"events": 3, "pushed": True}
+
+
+def test_with_no_push_salt_set_a_push_signed_with_the_empty_salt_is_refused(carriers, api, settings):
+    # An empty salt is one anybody can sign with (a deployment that forgot TRACKING_PUSH_SALT).
+    settings.TRACKING_PUSH_SALT = ""
+    param = json.dumps({"status": "polling", "lastResult": {"com": "zhongtong", "nu": "731234567890123", "data": []}})
+    response = api.post(reverse("tracking-push"), {"param": param, "sign": md5_sign(param)}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["result"] is False

@@ -143,3 +143,11 @@ def test_a_failing_handler_does_not_stop_the_others():
         events.off("some_event", broken)
         events.off("some_event", fine)
     assert calls == [{"x": 1}]
+
+
+def test_with_no_push_token_set_nothing_is_accepted_not_even_a_check_signed_with_the_empty_token(api, settings):
+    # An empty token is one anybody can sign with (a deployment that forgot WECHAT_PUSH_TOKEN).
+    settings.WECHAT_PUSH_TOKEN = ""
+    response = api.get(URL, {**plain_query(token=""), "echostr": "hello"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "not_configured"
