@@ -29,12 +29,7 @@ demo: install
 # The web server and a Celery worker with the beat schedule embedded (filesystem broker
 # without REDIS_URL), so periodic jobs such as cancelling unpaid orders really run.
 run: demo
-	@mkdir -p var/celery/queue var/celery/processed var/celery/control
-	@echo "Starting the worker (periodic jobs) and the server on http://$(HOST):$(PORT)/"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A config worker --beat --pool=solo --loglevel=WARNING \
-		--schedule=var/celerybeat-schedule & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	exec $(PY) -m config.devserver --host $(HOST) --port $(PORT)
 
 worker: install
 	$(VENV)/bin/celery -A config worker --beat --pool=solo --loglevel=INFO --schedule=var/celerybeat-schedule
