@@ -12,6 +12,8 @@ permission (operations); everyone else (marketers) sees 138****8000, in lists, f
 address inlines alike.
 """
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
@@ -251,3 +253,33 @@ class PersonalDataRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- staff login lockout (django-axes): its screens in Chinese, for superusers -------------------
+def _name_staff_login_screens_in_chinese():
+    apps.get_app_config("axes").verbose_name = "登录安全"
+    names = {
+        AccessAttempt: "登录失败计数",
+        AccessFailureLog: "登录失败记录",
+        AccessLog: "登录记录",
+    }
+    labels = {
+        "user_agent": "浏览器",
+        "ip_address": "IP 地址",
+        "username": "用户名",
+        "path_info": "登录页面",
+        "attempt_time": "时间",
+        "get_data": "GET 数据",
+        "post_data": "POST 数据",
+        "failures_since_start": "连续失败次数",
+        "logout_time": "退出时间",
+        "locked_out": "已暂停登录",
+    }
+    for model, name in names.items():
+        model._meta.verbose_name = model._meta.verbose_name_plural = name
+        for field in model._meta.fields:
+            if field.name in labels:
+                field.verbose_name = labels[field.name]
+
+
+_name_staff_login_screens_in_chinese()
