@@ -4,6 +4,7 @@ import logging
 
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions
 from rest_framework.response import Response
@@ -50,8 +51,13 @@ class TrackingPushView(APIView):
             }
         },
         responses={
-            200: OpenApiResponse(description='{"result": true, "returnCode": "200", "message": "成功"}'),
-            400: OpenApiResponse(description="signature does not verify"),
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT, description='{"result": true, "returnCode": "200", "message": "成功"}'
+            ),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='signature does not verify: {"result": false, "returnCode": "500", "message"}',
+            ),
         },
         tags=["notify"],
         auth=[],

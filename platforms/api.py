@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import KitError
+from config.schema import ERROR_SCHEMA
 from platforms import events, services
 from platforms.base import InvalidNotification
 from platforms.serializers import GrantsInputSerializer, GrantsOutputSerializer
@@ -77,7 +78,12 @@ class WeChatPushView(APIView):
         summary="WeChat's check of the push server URL",
         description="Answers `echostr` as plain text when the signature verifies; 400 otherwise.",
         parameters=SIGNATURE_PARAMS,
-        responses={(200, "text/plain"): OpenApiTypes.STR, 400: OpenApiResponse(description="invalid_signature")},
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            400: OpenApiResponse(
+                ERROR_SCHEMA, description="`invalid_signature`, `missing_signature`, `not_configured`"
+            ),
+        },
     )
     def get(self, request):
         try:
@@ -99,7 +105,13 @@ class WeChatPushView(APIView):
         ),
         parameters=SIGNATURE_PARAMS,
         request={"application/json": OpenApiTypes.OBJECT},
-        responses={(200, "text/plain"): OpenApiTypes.STR, 400: OpenApiResponse(description="invalid push")},
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            400: OpenApiResponse(
+                ERROR_SCHEMA,
+                description="invalid push: `invalid_signature`, `missing_signature`, `stale_timestamp`, `not_configured`, ...",
+            ),
+        },
     )
     def post(self, request):
         try:

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client import client_ip
 from storefront.payments import notifications
 from storefront.payments import selectors as payment_selectors
 from storefront.payments import services as payment_services
@@ -103,7 +104,9 @@ class NotificationView(APIView):
     parser_classes = [RawBodyParser]
 
     def post(self, request):
-        return notifications.handle_notification(provider=self.provider, headers=request.headers, body=request.body)
+        return notifications.handle_notification(
+            provider=self.provider, headers=request.headers, body=request.body, client=client_ip(request)
+        )
 
 
 class WeChatPayNotificationView(NotificationView):
@@ -123,6 +126,8 @@ class WeChatPayNotificationView(NotificationView):
         responses={
             204: OpenApiResponse(description="handled"),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="FAIL: invalid or unknown, not applied"),
+            413: OpenApiResponse(OpenApiTypes.OBJECT, description="FAIL: larger than any real notification, not read"),
+            429: OpenApiResponse(OpenApiTypes.OBJECT, description="FAIL: too many refused from this address"),
             500: OpenApiResponse(OpenApiTypes.OBJECT, description="FAIL: processing failed, retry"),
         },
     )
@@ -146,8 +151,17 @@ class AlipayNotificationView(NotificationView):
         responses={
             (200, "text/plain"): OpenApiResponse(
                 OpenApiTypes.STR,
-                description="success or fail",
+                description="`success`: handled",
                 examples=[OpenApiExample("handled", value="success")],
+            ),
+            (400, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="`fail`: invalid, unknown or failed; Alipay retries",
+                examples=[OpenApiExample("refused", value="fail")],
+            ),
+            (413, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="`fail`: too large, not read"),
+            (429, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="`fail`: too many refused from this address"
             ),
         },
     )

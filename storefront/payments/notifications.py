@@ -1,7 +1,17 @@
 """Provider callbacks: a payment or refund notification is verified by the adapter, logged
-whatever happens, applied once, and acknowledged the way that provider expects."""
+whatever happens, applied once, and acknowledged the way that provider expects.
+
+Two guards come before the log, because anybody can post to a notify URL: a body larger than
+NOTIFY_MAX_BODY_BYTES (real ones are a few KB) is refused unread, and an address whose
+posts were refused NOTIFY_REFUSED_PER_MINUTE times this minute is answered 429 without
+being logged. Verified notifications never count, so the provider's own traffic in a flash
+sale is never limited."""
 
 import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 
 from platforms.base import InvalidNotification, PaymentNotification, get_payment_provider
 from storefront.payments.models import NotificationLog, PaymentProblem
@@ -25,12 +35,45 @@ _KEPT_HEADERS = (
 )
 
 
-def handle_notification(*, provider: str, headers: dict, body: bytes):
+def _refusals_key(provider, client):
+    return f"payments:notify:refused:{provider}:{client}:{int(time.time() // 60)}"
+
+
+def _refuse(platform, provider, client, *, status=None, message="invalid notification"):
+    """The provider's 'fail' answer, counted against the sender's address."""
+    key = _refusals_key(provider, client)
+    cache.add(key, 0, timeout=120)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=120)
+    response = platform.acknowledge(ok=False, message=message)
+    if status is not None:
+        response.status_code = status
+    return response
+
+
+def handle_notification(*, provider: str, headers: dict, body: bytes, client: str | None = None):
     """One callback from a provider -> the HttpResponse that provider expects.
 
-    Whatever happens is in the notification log. Unverifiable callbacks change nothing and
-    are refused; a failure while applying a verified one asks the provider to retry."""
+    Whatever passes the guards (module docstring) is in the notification log. Unverifiable
+    callbacks change nothing and are refused; a failure while applying a verified one asks
+    the provider to retry. `client` is the sender's address (config/client.py)."""
     platform = get_payment_provider(provider)
+    client = client or "unknown"
+    if (cache.get(_refusals_key(provider, client)) or 0) >= settings.NOTIFY_REFUSED_PER_MINUTE:
+        logger.warning("%s notification from %s not read: too many refused this minute", provider, client)
+        return _refuse(platform, provider, client, status=429, message="too many invalid notifications")
+    if len(body) > settings.NOTIFY_MAX_BODY_BYTES:
+        logger.warning("%s notification from %s refused unread: %d bytes", provider, client, len(body))
+        return _refuse(platform, provider, client, status=413, message="notification too large")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        # Both providers send UTF-8 (the kit asks Alipay for charset=utf-8): anything else is
+        # not theirs, and is refused without a traceback in the log.
+        logger.warning("%s notification from %s refused: the body is not UTF-8", provider, client)
+        return _refuse(platform, provider, client, message="body is not UTF-8")
     try:
         log = NotificationLog.objects.create(
             provider=provider,
@@ -55,7 +98,7 @@ def handle_notification(*, provider: str, headers: dict, body: bytes):
                 message=exc.message,
                 details=jsonable(exc.raw),
             )
-        return platform.acknowledge(ok=False, message="invalid notification")
+        return _refuse(platform, provider, client)
     except Exception as exc:
         logger.exception("could not read a %s notification", provider)
         _finish_log(log, NotificationLog.Outcome.ERROR, f"unreadable: {exc}")

@@ -35,17 +35,26 @@ class StoreListQuerySerializer(PositionQuerySerializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day as the mini program shows it, "09:00" (not OpenAPI's `format: time`,
+    which means RFC 3339 "09:00:00+08:00"); the store's local time, Asia/Shanghai."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class StoreHoursSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(help_text="0 = Monday ... 6 = Sunday.")
-    opens = serializers.TimeField(format="%H:%M")
-    closes = serializers.TimeField(format="%H:%M", help_text="Earlier than `opens`: closes the next day.")
+    opens = ClockTimeField()
+    closes = ClockTimeField(help_text="Earlier than `opens`: closes the next day.")
 
 
 class StoreHoursExceptionSerializer(serializers.Serializer):
     date = serializers.DateField()
     is_closed = serializers.BooleanField()
-    opens = serializers.TimeField(format="%H:%M", allow_null=True)
-    closes = serializers.TimeField(format="%H:%M", allow_null=True)
+    opens = ClockTimeField(allow_null=True)
+    closes = ClockTimeField(allow_null=True)
     note = serializers.CharField()
 
 
