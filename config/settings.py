@@ -369,6 +369,7 @@ DEMO_EXTRA_LOADERS = [
     "logistics.demo.load_demo",
     "storefront.demo.catalog_extras.load_catalog_demo",
     "loyalty.demo.load_demo",
+    "platforms.demo.load_demo",
 ]
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 # The simple backend cannot index; Oscar's default processor would warn on every product save.
@@ -380,6 +381,11 @@ THUMBNAIL_QUALITY = 85
 # --- Store rules -------------------------------------------------------------------------
 # Minutes a shopper has to pay before an unpaid order is cancelled and its stock freed.
 ORDER_PAY_TIMEOUT_MINUTES = env.int("ORDER_PAY_TIMEOUT_MINUTES", default=30)
+# The notify URLs (storefront/payments/notifications.py): bodies larger than this are refused
+# unread (real notifications are a few KB), and an address refused this many times in a
+# minute is answered 429 without being logged. Verified notifications never count.
+NOTIFY_MAX_BODY_BYTES = env.int("NOTIFY_MAX_BODY_BYTES", default=16 * 1024)
+NOTIFY_REFUSED_PER_MINUTE = env.int("NOTIFY_REFUSED_PER_MINUTE", default=30)
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
 PRIVACY_POLICY_VERSION = env("PRIVACY_POLICY_VERSION", default="2026-01")
 

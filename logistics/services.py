@@ -356,8 +356,28 @@ def plan_order_upload(*, order, logistics_type) -> WechatShippingUpload | None:
 
 
 def _mask_phone(phone: str) -> str:
+    """The contact WeChat's shipping upload takes: masked, only the last four digits visible."""
     digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else ""
+    return "*" * (len(digits) - 4) + digits[-4:] if len(digits) >= 7 else ""
+
+
+def _upload_time(order, upload, now) -> str:
+    """RFC 3339 with milliseconds, and later than every upload already sent for the order:
+    WeChat refuses an upload_time that does not move forward."""
+    moment = timezone.localtime(now or timezone.now())
+    sent = (
+        WechatShippingUpload.objects.filter(order=order, attempts__gt=0)
+        .exclude(pk=upload.pk)
+        .values_list("payload", flat=True)
+    )
+    for payload in sent:
+        try:
+            earlier = dt.datetime.fromisoformat(payload["upload_time"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if earlier >= moment:
+            moment = timezone.localtime(earlier + dt.timedelta(milliseconds=1))
+    return moment.isoformat(timespec="milliseconds")
 
 
 def _item_desc(order, shipment=None) -> str:
@@ -387,7 +407,7 @@ def shipping_payload(upload: WechatShippingUpload, *, now=None) -> dict:
         "order_key": order_key,
         "logistics_type": upload.logistics_type,
         "delivery_mode": 1,
-        "upload_time": timezone.localtime(now or timezone.now()).isoformat(timespec="seconds"),
+        "upload_time": _upload_time(order, upload, now),
         "payer": {"openid": openid},
     }
     if upload.shipment_id is None:
@@ -401,13 +421,18 @@ def shipping_payload(upload: WechatShippingUpload, *, now=None) -> dict:
         .prefetch_related(selectors.lines_prefetch())
         .order_by("pk")
     )
-    split = len(parcels) > 1 or not shipment.completes_order
+    # WeChat takes split delivery (and several parcels) for express only (10060006).
+    express = upload.logistics_type == WechatShippingUpload.LogisticsType.EXPRESS
+    if not express:
+        parcels = parcels[-1:]
+    split = express and (len(parcels) > 1 or not shipment.completes_order)
     if split:
         payload["delivery_mode"] = 2
         payload["is_all_delivered"] = bool(shipment.completes_order)
     phone = _mask_phone(_recipient_phone(order))
+    consignor = _mask_phone(getattr(settings, "WECHAT_SHIPPING_CONSIGNOR_PHONE", ""))
     items = []
-    for parcel in parcels[-15:]:
+    for parcel in parcels[-10:]:  # WeChat takes at most 10 parcels per payment (10060024)
         item = {
             "tracking_no": parcel.tracking_number,
             "express_company": parcel.carrier.wechat_company_id,
@@ -415,6 +440,8 @@ def shipping_payload(upload: WechatShippingUpload, *, now=None) -> dict:
         }
         if phone:
             item["contact"] = {"receiver_contact": phone}
+        elif consignor:  # SF needs a contact: the shop's own when the recipient left none
+            item["contact"] = {"consignor_contact": consignor}
         items.append(item)
     payload["shipping_list"] = items
     return payload

@@ -6,12 +6,19 @@ by accepting in wx.requestSubscribeMessage and a send lowers; the database refus
 it go below zero.
 """
 
+import re
+import string
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from platforms import notice_fields
 from platforms.base import Platform
+
+ALIPAY_KEYWORD = re.compile(r"^keyword\d+$")
 
 
 class NoticeTemplate(models.Model):
@@ -31,6 +38,18 @@ class NoticeTemplate(models.Model):
         help_text=_(
             "Template field -> text with {placeholders} from the event, e.g. "
             '{"character_string1": "{order_number}", "thing2": "{carrier}"}.'
+        ),
+    )
+    field_types = models.JSONField(
+        _("keyword types"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "关键词类型 Template field -> its type, which decides how the kit formats the value: "
+            '{"amount2": "amount", "time3": "time"}. On WeChat the type is the field name\'s prefix '
+            "(thing2 is a thing) and may be left out; Alipay's keyword1, keyword2... need one each "
+            "(thing when left out). Types: thing, number, letter, symbol, character_string, time, "
+            "date, amount, phone_number, car_number, name, phrase."
         ),
     )
     page = models.CharField(
@@ -53,6 +72,60 @@ class NoticeTemplate(models.Model):
 
     def __str__(self):
         return f"{self.title or self.template_id} ({self.event})"
+
+    def keyword_type(self, keyword: str) -> str:
+        """The declared type of `keyword`; on WeChat its name's type, on Alipay "thing" by default."""
+        declared = (self.field_types or {}).get(keyword)
+        if declared:
+            return declared
+        return notice_fields.wechat_type(keyword) if self.platform == Platform.WECHAT else "thing"
+
+    def clean(self):
+        """Refuse a mapping the platform cannot take: unknown or mismatched types, keywords that are
+        not the platform's, texts whose {placeholders} do not parse."""
+        errors = {}
+        if not isinstance(self.field_map, dict) or not self.field_map:
+            errors["field_map"] = _('Map each template field to its text, e.g. {"thing2": "{carrier}"}.')
+        elif not isinstance(self.field_types, dict):
+            errors["field_types"] = _("A mapping of template field -> type.")
+        else:
+            problems = [p for keyword, text in self.field_map.items() if (p := self._keyword_problem(keyword, text))]
+            problems += [
+                f"{keyword}: not a field of the mapping"
+                for keyword in self.field_types
+                if keyword not in self.field_map
+            ]
+            if problems:
+                errors["field_types"] = "; ".join(problems)
+        if _placeholder_problem(self.page):
+            errors["page"] = _placeholder_problem(self.page)
+        if errors:
+            raise ValidationError(errors)
+
+    def _keyword_problem(self, keyword, text) -> str | None:
+        declared = (self.field_types or {}).get(keyword)
+        if declared and declared not in notice_fields.TYPES:
+            return f"{keyword}: unknown type {declared!r}"
+        if self.platform == Platform.WECHAT:
+            named = notice_fields.wechat_type(keyword)
+            if not named:
+                return f"{keyword}: WeChat names each field by its type (thing1, amount2, time3...)"
+            if declared and declared != named:
+                return f"{keyword}: WeChat types it as {named}, not {declared}"
+        elif not ALIPAY_KEYWORD.match(keyword):
+            return f"{keyword}: Alipay's fields are keyword1, keyword2..."
+        if not isinstance(text, str):
+            return f"{keyword}: the text must be a string"
+        problem = _placeholder_problem(text)
+        return f"{keyword}: {problem}" if problem else None
+
+
+def _placeholder_problem(text: str) -> str | None:
+    try:
+        list(string.Formatter().parse(text))
+    except ValueError as exc:
+        return f"the {{placeholders}} do not parse ({exc})"
+    return None
 
 
 class NoticeGrant(models.Model):

@@ -7,28 +7,42 @@ A send looks up the active template of the event on each platform the member has
 account on, consumes one of the member's grants for it in a single conditional UPDATE (two
 concurrent sends can never spend one grant twice), writes a NoticeLog row and queues the
 delivery task after commit. Without a grant nothing is sent and the log says "no_grant".
+
+Each value is formatted for its keyword's type (platforms.notice_fields): an amount from a
+Decimal ("¥12.50"), a time from an aware datetime in Beijing time, a thing cut within 20
+characters... A template the event cannot fill (a {placeholder} the context lacks, a value its
+type cannot take) is refused before a grant is spent: the log says "failed" with the reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import string
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
 
-from platforms.base import PLATFORMS
+from platforms import notice_fields
+from platforms.base import PLATFORMS, Platform, get_miniprogram
 from platforms.models import NoticeGrant, NoticeLog, NoticeTemplate
 from storefront.members.models import Identity
+
+logger = logging.getLogger(__name__)
 
 
 def openid_of(member, platform: str) -> str:
     """The member's account id on `platform` (WeChat openid, Alipay user id), or "".
 
     The one place that knows where identities live (storefront's Identity model), so a change
-    there is a change here only. The most recently used account of the platform wins.
+    there is a change here only. Only the account in this kit's own mini program counts (a
+    member's account in another of the brand's apps is refused by the platform); of those the
+    most recently used wins.
     """
+    app_id = get_miniprogram(platform).app_id
     identity = (
-        Identity.objects.filter(member=member, platform=platform)
+        Identity.objects.filter(member=member, platform=platform, app_id=app_id)
         .order_by(F("last_login_at").desc(nulls_last=True), "-id")
         .values_list("openid", flat=True)
         .first()
@@ -36,17 +50,69 @@ def openid_of(member, platform: str) -> str:
     return identity or ""
 
 
-class _Blank(dict):
-    def __missing__(self, key):
-        return ""
+UNFILLABLE = "notice_unfillable"  # NoticeLog.error_code of a template the event cannot fill
+
+
+class NoticeUnfillable(Exception):
+    """The template cannot be filled from the event's context; nothing is sent, no grant spent."""
+
+
+class _NoticeFormatter(string.Formatter):
+    """str.format that refuses a missing placeholder and writes dates and money the kit's way."""
+
+    def __init__(self, context: dict, event: str):
+        self.context, self.event = context, event
+
+    def get_value(self, key, args, kwargs):
+        if isinstance(key, int) or key not in self.context or self.context[key] is None:
+            raise NoticeUnfillable(f"the {self.event} event gives no {{{key}}}")
+        return self.context[key]
+
+    def format_field(self, value, format_spec):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(notice_fields.SHANGHAI)
+            return value.strftime(format_spec or "%Y-%m-%d %H:%M")
+        if isinstance(value, Decimal) and not format_spec:
+            return f"{value:.2f}"
+        return super().format_field(value, format_spec)
+
+    def fill(self, text: str):
+        """The text filled in; a text that is one bare placeholder gives the context's value itself,
+        so a Decimal or a datetime reaches the keyword type's formatting untouched."""
+        try:
+            parsed = list(self.parse(text))
+            if len(parsed) == 1 and parsed[0][0] == "" and parsed[0][1] and not parsed[0][2] and not parsed[0][3]:
+                return self.get_field(parsed[0][1], (), {})[0]
+            return self.vformat(text, (), {})
+        except NoticeUnfillable:
+            raise
+        except (ValueError, KeyError, AttributeError, IndexError, TypeError) as exc:
+            raise NoticeUnfillable(f"{text!r} does not fill: {exc}") from None
 
 
 def render_fields(template: NoticeTemplate, context: dict) -> tuple[dict, str]:
-    """The template's data fields and page filled from the event's context (unknown names blank)."""
-    values = _Blank({key: "" if value is None else value for key, value in context.items()})
-    formatter = string.Formatter()
-    data = {field: formatter.vformat(str(text), (), values) for field, text in template.field_map.items()}
-    return data, formatter.vformat(template.page, (), values)
+    """The template's data fields and page filled from the event's context, each value formatted
+    for its keyword's type. Raises NoticeUnfillable (with the keyword and the reason) when a
+    placeholder is missing or a value cannot take its keyword's type."""
+    formatter = _NoticeFormatter(context, template.event)
+    data = {}
+    for keyword, text in template.field_map.items():
+        kind = template.keyword_type(keyword)
+        try:
+            value = formatter.fill(str(text))
+            if template.platform == Platform.WECHAT:
+                data[keyword] = notice_fields.wechat_value(keyword, value, kind)
+            else:
+                data[keyword] = notice_fields.alipay_value(keyword, value, kind)
+        except NoticeUnfillable as exc:
+            raise NoticeUnfillable(f"{keyword}: {exc}") from None
+        except notice_fields.FieldValueError as exc:
+            raise NoticeUnfillable(str(exc)) from None
+    try:
+        page = str(formatter.fill(template.page)) if template.page else ""
+    except NoticeUnfillable as exc:
+        raise NoticeUnfillable(f"page: {exc}") from None
+    return data, page
 
 
 def record_grants(*, member, platform: str, accepted: list[str], rejected: list[str]) -> list[NoticeGrant]:
@@ -90,19 +156,21 @@ def send_notice(*, member, event: str, context: dict) -> list[NoticeLog]:
             if template is None:
                 continue
             openid = openid_of(member, platform)
-            data, page = render_fields(template, context)
             log = NoticeLog(
-                member=member,
-                platform=platform,
-                event=event,
-                template_id=template.template_id,
-                openid=openid,
-                page=page,
-                data=data,
+                member=member, platform=platform, event=event, template_id=template.template_id, openid=openid
             )
             if not openid:
                 log.status = NoticeLog.Status.NO_OPENID
-            elif not consume_grant(member=member, platform=platform, template_id=template.template_id):
+            else:
+                try:
+                    log.data, log.page = render_fields(template, context)
+                except NoticeUnfillable as exc:
+                    # Refused before a grant is spent: the template needs fixing, not the shopper.
+                    log.status, log.error_code, log.error = NoticeLog.Status.FAILED, UNFILLABLE, str(exc)[:1000]
+                    logger.warning("notice %s on %s not sent: %s", event, platform, exc)
+            if log.status == NoticeLog.Status.QUEUED and not consume_grant(
+                member=member, platform=platform, template_id=template.template_id
+            ):
                 log.status = NoticeLog.Status.NO_GRANT
             log.save()
             logs.append(log)

@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import io
 import json
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 from django.conf import settings
@@ -163,7 +163,10 @@ class InProcessAdapter(BaseAdapter):
         site = urlsplit(settings.SITE_URL)
         environ = {
             "REQUEST_METHOD": request.method.upper(),
-            "PATH_INFO": path,
+            # PEP 3333: PATH_INFO is the decoded path (as bytes in latin-1); the path as sent, still
+            # percent-encoded, is what gunicorn passes as RAW_URI (WeChat Pay signs that one).
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "RAW_URI": path + (f"?{query}" if query else ""),
             "SCRIPT_NAME": "",
             "QUERY_STRING": query,
             "SERVER_NAME": site.hostname or "127.0.0.1",

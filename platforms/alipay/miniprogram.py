@@ -37,6 +37,12 @@ from platforms.base import (
 logger = logging.getLogger(__name__)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# templatemessage.send: data {"keyword1": {"value": "..."}}, each value at most 50 characters
+# (PLATFORMS.md); page at most 128 and data at most 2048 (opendocs.alipay.com, templatemessage.send).
+TEMPLATE_VALUE_MAX, TEMPLATE_PAGE_MAX, TEMPLATE_DATA_MAX = 50, 128, 2048
+# The shopper has no subscription left for the template (one-time subscriptions are used up by a
+# send). Alipay's published page lists no code for it that we could confirm; the sandbox answers this.
+NO_SUBSCRIPTION_SUB_CODES = frozenset({"USER_UNSUBSCRIBED"})
 VERDICTS = {"PASSED": "pass", "REJECTED": "risky"}
 
 
@@ -50,6 +56,12 @@ def open_link(app_id: str, path: str, query: str = "") -> str:
     if query:
         scheme += "&query=" + quote(query, safe="")
     return "https://ds.alipay.com/?scheme=" + quote(scheme, safe="")
+
+
+def _unwrapped(item: tuple) -> tuple:
+    """A value given already as {"value": ...} is taken as its value."""
+    key, value = item
+    return key, value["value"] if isinstance(value, dict) and "value" in value else value
 
 
 class AlipayMiniProgram(MiniProgramPlatform):
@@ -121,9 +133,19 @@ class AlipayMiniProgram(MiniProgramPlatform):
         return 0
 
     def unlimited_code(self, *, scene: str, page: str, width: int = 430) -> bytes:
+        # qrcode.create needs url_param (at most 256), query_param (256) and describe (32), all
+        # non-empty (opendocs.alipay.com, alipay.open.app.qrcode.create): checked before sending.
+        path, _, page_query = page.lstrip("/").partition("?")
+        query = "&".join(part for part in (f"scene={scene}", page_query) if part)
+        if not path or len(path) > 256:
+            raise PlatformError(
+                f"Alipay QR code page {page!r}: 1 to 256 characters", code="invalid_page", platform=PLATFORM
+            )
+        if len(query) > 256:
+            raise PlatformError(f"Alipay QR code query {query!r}: at most 256", code="invalid_scene", platform=PLATFORM)
         body = self.client.call(
             "alipay.open.app.qrcode.create",
-            {"url_param": page.lstrip("/"), "query_param": f"scene={scene}", "describe": scene[:32] or page},
+            {"url_param": path, "query_param": query, "describe": (scene or path)[:32]},
         )
         url = body.get("qr_code_url")
         if not url:
@@ -137,16 +159,35 @@ class AlipayMiniProgram(MiniProgramPlatform):
         return open_link(self.app_id, path, query)
 
     def send_notice(self, *, openid: str, template_id: str, page: str, data: dict) -> None:
+        """A subscription message; `data` {"keyword1": "..."} goes as {"keyword1": {"value": "..."}}.
+
+        Values over 50 characters, a page over 128 or a data text over 2048 are refused here, as
+        Alipay refuses them; Alipay's "no subscription left" becomes PlatformError("no_grant")."""
+        values = {key: "" if value is None else str(value) for key, value in map(_unwrapped, data.items())}
+        too_long = [key for key, value in values.items() if len(value) > TEMPLATE_VALUE_MAX]
+        if too_long:
+            raise PlatformError(
+                f"Alipay template message: {', '.join(too_long)} over {TEMPLATE_VALUE_MAX} characters",
+                code="INVALID_PARAMETER",
+                platform=PLATFORM,
+            )
+        body = json.dumps({key: {"value": value} for key, value in values.items()}, ensure_ascii=False)
+        if len(page) > TEMPLATE_PAGE_MAX or len(body) > TEMPLATE_DATA_MAX:
+            raise PlatformError(
+                f"Alipay template message: page at most {TEMPLATE_PAGE_MAX}, data at most {TEMPLATE_DATA_MAX}",
+                code="INVALID_PARAMETER",
+                platform=PLATFORM,
+            )
         recipient = "to_user_id" if is_user_id(openid) else "to_open_id"
-        self.client.call(
-            "alipay.open.app.mini.templatemessage.send",
-            {
-                recipient: openid,
-                "user_template_id": template_id,
-                "page": page,
-                "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-            },
-        )
+        try:
+            self.client.call(
+                "alipay.open.app.mini.templatemessage.send",
+                {recipient: openid, "user_template_id": template_id, "page": page, "data": body},
+            )
+        except PlatformError as exc:
+            if exc.code in NO_SUBSCRIPTION_SUB_CODES:
+                raise PlatformError(exc.message, code="no_grant", platform=PLATFORM, raw=exc.raw) from exc
+            raise
 
     def upload_shipping(self, payload: dict) -> None:
         """WeChat only (its rule for WeChat Pay orders); nothing to tell Alipay."""

@@ -5,6 +5,11 @@ refund (out_request_no keeps a partial refund idempotent) and refund query are t
 APIs of the same name. Notifications are the trade_status_sync form Alipay POSTs to the
 notify_url of the trade, for payments and for refunds (a refund's carries out_biz_no);
 statements come from the daily bill file (alipay.data.dataservice.bill.downloadurl.query).
+
+What Alipay refuses is checked or formatted here first, so it is never sent: out_trade_no
+(at most 64 of [A-Za-z0-9_]), the subject (no / = &: they are replaced), amounts (two
+decimals, 0.01 to 100000000.00), time_expire ("yyyy-MM-dd HH:mm:ss", Beijing time), and no
+bill asked before it exists (a day's bill from 09:00 Beijing time the next day).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl
@@ -33,6 +39,16 @@ from platforms.base import (
     StatementLine,
     TradeState,
 )
+
+# trade.create: "64个字符以内, 仅支持字母、数字、下划线" (opendocs.alipay.com, alipay.trade.create).
+OUT_TRADE_NO = re.compile(r"[A-Za-z0-9_]{1,64}")
+# trade.create: subject "不可使用特殊字符, 如 /, =, & 等", at most 256 characters (same page).
+SUBJECT_FORBIDDEN = re.compile(r"[/=&]")
+SUBJECT_MAX = 256
+# Price: "精确到小数点后两位, 取值范围[0.01,100000000]" (same page).
+AMOUNT_MIN, AMOUNT_MAX = Decimal("0.01"), Decimal("100000000.00")
+# Bills: none for today; "当日数据一般于次日 9 点前生成" (alipay.data.dataservice.bill.downloadurl.query).
+BILL_READY_AT = dt.time(9, 0)
 
 TRADE_STATES = {
     "WAIT_BUYER_PAY": "not_paid",
@@ -61,6 +77,30 @@ def _alipay_time(value: str) -> dt.datetime | None:
         return None
 
 
+def _refuse(message: str, code: str) -> PlatformError:
+    return PlatformError(message, code=code, platform=PLATFORM)
+
+
+def alipay_subject(text: str, *, fallback: str) -> str:
+    """The trade subject Alipay accepts: the shop and product names without / = & (replaced by
+    spaces), at most 256 characters."""
+    subject = " ".join(SUBJECT_FORBIDDEN.sub(" ", text or "").split())[:SUBJECT_MAX].strip()
+    return subject or fallback
+
+
+def alipay_amount(amount, name: str) -> str:
+    """Decimal yuan -> Alipay's "12.50", refused before sending when outside 0.01..100000000.00."""
+    value = to_yuan(amount)
+    if not AMOUNT_MIN <= value <= AMOUNT_MAX:
+        raise _refuse(f"Alipay {name} {value} is outside 0.01..100000000.00", "invalid_amount")
+    return yuan_str(value)
+
+
+def bill_ready_at(day: dt.date) -> dt.datetime:
+    """When Alipay's bill of `day` can be downloaded: 09:00 Beijing time the next day."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), BILL_READY_AT, tzinfo=SHANGHAI)
+
+
 class AlipayPay(PaymentProvider):
     name = PLATFORM
 
@@ -69,10 +109,14 @@ class AlipayPay(PaymentProvider):
 
     # --- trades ------------------------------------------------------------------------------------
     def prepay(self, *, out_trade_no, amount, description, payer_id, expires_at, notify_url) -> Prepay:
+        if not OUT_TRADE_NO.fullmatch(out_trade_no or ""):
+            raise _refuse(
+                f"Alipay out_trade_no {out_trade_no!r} is not 1 to 64 of [A-Za-z0-9_]", "invalid_out_trade_no"
+            )
         biz = {
             "out_trade_no": out_trade_no,
-            "total_amount": yuan_str(amount),
-            "subject": description[:256],
+            "total_amount": alipay_amount(amount, "total_amount"),
+            "subject": alipay_subject(description, fallback=out_trade_no),
             "product_code": "JSAPI_PAY",
             "op_app_id": self.credentials.app_id,
             "buyer_id" if is_user_id(payer_id) else "buyer_open_id": payer_id,
@@ -120,13 +164,28 @@ class AlipayPay(PaymentProvider):
         try:
             self.client.call("alipay.trade.close", {"out_trade_no": out_trade_no})
         except PlatformError as exc:
-            if exc.code != "ACQ.TRADE_NOT_EXIST":  # never created: nothing to close
-                raise
+            if exc.code == "ACQ.TRADE_NOT_EXIST":  # never created: nothing to close
+                return
+            # Already closed (its time_expire passed, or closed before) is what closing wants;
+            # paid is not, and stays an error.
+            if exc.code == "ACQ.TRADE_STATUS_ERROR" and self.query(out_trade_no).state == "closed":
+                return
+            raise
 
     # --- refunds -----------------------------------------------------------------------------------
     def refund(self, *, out_trade_no, out_refund_no, amount, total, reason="", notify_url="") -> RefundState:
-        """Alipay refunds synchronously; notify_url is not used (its notification goes to the trade's)."""
-        biz = {"out_trade_no": out_trade_no, "refund_amount": yuan_str(amount), "out_request_no": out_refund_no}
+        """notify_url is not used (Alipay's refund notification goes to the trade's notify_url).
+
+        code 10000 only says Alipay took the request; fund_change=Y says the money moved now.
+        fund_change=N (a refund not settled yet, or a repeat of an out_request_no Alipay already
+        has) is `processing`: the refund query says when it is done (REFUND_SUCCESS)."""
+        if not out_refund_no or len(out_refund_no) > 64:
+            raise _refuse(f"Alipay out_request_no {out_refund_no!r} is not 1 to 64 characters", "invalid_out_refund_no")
+        biz = {
+            "out_trade_no": out_trade_no,
+            "refund_amount": alipay_amount(amount, "refund_amount"),
+            "out_request_no": out_refund_no,
+        }
         if reason:
             biz["refund_reason"] = reason[:256]
         body = self.client.call("alipay.trade.refund", biz)
@@ -134,7 +193,7 @@ class AlipayPay(PaymentProvider):
             provider=PLATFORM,
             out_trade_no=out_trade_no,
             out_refund_no=out_refund_no,
-            state="success",
+            state="success" if body.get("fund_change") == "Y" else "processing",
             amount=to_yuan(amount),
             refund_id=body.get("trade_no", ""),
             raw=body,
@@ -144,14 +203,16 @@ class AlipayPay(PaymentProvider):
         body = self.client.call(
             "alipay.trade.fastpay.refund.query", {"out_trade_no": out_trade_no, "out_request_no": out_refund_no}
         )
-        # Alipay's rule: an answer with refund_amount (refund_status empty or REFUND_SUCCESS) is a
-        # refund done; without one the refund did not happen and may be sent again.
-        done = bool(body.get("refund_amount")) and body.get("refund_status", "REFUND_SUCCESS") == "REFUND_SUCCESS"
+        # refund.query: "REFUND_SUCCESS 退款处理成功; 未返回该字段表示退款请求未收到或者退款失败", and a
+        # query too soon after the refund may not show it yet. So anything else stays `processing`
+        # (asked again later), never `failed`: a failed refund may be started again under a new
+        # number, and this one could still settle, paying the shopper twice.
+        done = body.get("refund_status") == "REFUND_SUCCESS"
         return RefundState(
             provider=PLATFORM,
             out_trade_no=out_trade_no,
             out_refund_no=out_refund_no,
-            state="success" if done else "failed",
+            state="success" if done else "processing",
             amount=_amount(body.get("refund_amount")),
             refund_id=body.get("trade_no", ""),
             raw=body,
@@ -196,8 +257,9 @@ class AlipayPay(PaymentProvider):
                 out_trade_no=fields["out_trade_no"],
                 out_refund_no=fields["out_biz_no"],
                 state="success",
-                # send_back_fee is this refund; refund_fee is the trade's refunded total so far.
-                amount=_amount(fields.get("send_back_fee") or fields.get("refund_fee"), error=InvalidNotification),
+                # send_back_fee is this refund; refund_fee is the trade's refunded total so far, so
+                # without send_back_fee the amount is unknown here (None): the kit books its own.
+                amount=_amount(fields.get("send_back_fee"), error=InvalidNotification),
                 refund_id=fields["trade_no"],
                 raw=fields,
             )
@@ -219,9 +281,29 @@ class AlipayPay(PaymentProvider):
 
     # --- statements --------------------------------------------------------------------------------
     def statement(self, day: dt.date) -> list[StatementLine]:
-        body = self.client.call(
-            "alipay.data.dataservice.bill.downloadurl.query", {"bill_type": "trade", "bill_date": day.isoformat()}
-        )
+        """The bill of `day`, from 09:00 Beijing time the next day on. Before that (and when Alipay
+        is late with it: isp.bill_not_exist) PlatformError("bill_not_ready", retryable)."""
+        if timezone.now() < bill_ready_at(day):
+            raise PlatformError(
+                f"Alipay's bill of {day} is ready from {bill_ready_at(day):%Y-%m-%d %H:%M} Beijing time",
+                code="bill_not_ready",
+                retryable=True,
+                platform=PLATFORM,
+            )
+        try:
+            body = self.client.call(
+                "alipay.data.dataservice.bill.downloadurl.query", {"bill_type": "trade", "bill_date": day.isoformat()}
+            )
+        except PlatformError as exc:
+            if exc.code != "isp.bill_not_exist":
+                raise
+            raise PlatformError(
+                f"Alipay has no bill of {day} yet",
+                code="bill_not_ready",
+                retryable=True,
+                platform=PLATFORM,
+                raw=exc.raw,
+            ) from exc
         url = body.get("bill_download_url")
         if not url:
             raise PlatformError("Alipay answered without bill_download_url", code="bad_response", platform=PLATFORM)
@@ -238,25 +320,51 @@ BILL_COLUMNS = {
 }
 
 
-def parse_bill(archive: bytes) -> list[StatementLine]:
-    """Alipay's bill zip -> lines. The detail CSV is GBK, framed by '#' lines, its cells padded with tabs."""
+UTF8_NAME_FLAG = 0x800  # zip general purpose bit 11: the entry name is UTF-8
+
+
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's real name. Alipay's statement zips store GBK names with the UTF-8 flag off,
+    which zipfile reads as cp437; its bytes are recovered and read as GBK."""
+    if info.flag_bits & UTF8_NAME_FLAG:
+        return info.filename
+    return info.filename.encode("cp437").decode("gbk", errors="replace")
+
+
+def _rows(text: str):
+    """The CSV rows of a bill file, without its '#' lines, cells stripped of their tab padding."""
+    lines = (line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return ([cell.strip() for cell in row] for row in csv.reader(lines))
+
+
+def detail_file(archive: bytes) -> tuple[str, list[str], list[list[str]]]:
+    """(name, header, rows) of the detail CSV in Alipay's bill zip: the file whose header names
+    the detail columns (the summary file next to it has other columns); names and entry order
+    are not relied on."""
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
-            names = [n for n in bundle.namelist() if n.endswith(".csv") and "汇总" not in n]
-            if not names:
-                raise PlatformError("Alipay bill has no detail file", code="bad_bill", platform=PLATFORM)
-            text = bundle.read(names[0]).decode("gbk")
+            files = [(entry_name(info), bundle.read(info)) for info in bundle.infolist() if not info.is_dir()]
     except zipfile.BadZipFile as exc:
         raise PlatformError("Alipay bill is not a zip file", code="bad_bill", platform=PLATFORM) from exc
-    rows = csv.reader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    header = [cell.strip() for cell in next(rows, [])]
-    try:
-        index = {key: header.index(title) for key, title in BILL_COLUMNS.items()}
-    except ValueError as exc:
-        raise PlatformError(f"Alipay bill header: {exc}", code="bad_bill", platform=PLATFORM) from exc
+    for name, content in files:
+        try:
+            text = content.decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        rows = _rows(text)
+        header = next(rows, [])
+        if all(title in header for title in BILL_COLUMNS.values()):
+            return name, header, list(rows)
+    names = ", ".join(name for name, _ in files) or "none"
+    raise PlatformError(f"Alipay bill has no detail file (files: {names})", code="bad_bill", platform=PLATFORM)
+
+
+def parse_bill(archive: bytes) -> list[StatementLine]:
+    """Alipay's bill zip -> lines. The detail CSV is GBK, framed by '#' lines, its cells padded with tabs."""
+    _, header, rows = detail_file(archive)
+    index = {key: header.index(title) for key, title in BILL_COLUMNS.items()}
     lines = []
-    for row in rows:
-        cells = [cell.strip() for cell in row]
+    for cells in rows:
         if len(cells) < len(header):
             continue
         is_refund = cells[index["kind"]] == "退款"

@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, padding, serialization
@@ -25,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.money import yuan_str
+from platforms.sandbox import faults
 from platforms.sandbox.alipay_keys import sandbox_keys
 from platforms.sandbox.alipay_models import AlipayAuthCode, AlipayMessage, AlipayRefund, AlipayTrade, AlipayUser
 from platforms.sandbox.wechat_views import risky_words  # one steerable word list for both platforms
@@ -32,6 +35,25 @@ from platforms.sandbox.wechat_views import risky_words  # one steerable word lis
 PLATFORM = "alipay"  # the name of this platform in the shared faults and deliveries
 AUTH_CODE_TTL = dt.timedelta(minutes=5)
 AMOUNT_MIN, AMOUNT_MAX = Decimal("0.01"), Decimal("100000000")
+BEIJING = ZoneInfo("Asia/Shanghai")  # Alipay's times on the wire and its bill days
+# trade.create: "商户订单号, 64个字符以内, 仅支持字母、数字、下划线" (opendocs.alipay.com, alipay.trade.create).
+OUT_TRADE_NO = re.compile(r"[A-Za-z0-9_]{1,64}")
+# trade.create: "订单标题. 注意: 不可使用特殊字符, 如 /, =, & 等", at most 256 characters (same page).
+SUBJECT_FORBIDDEN = frozenset("/=&")
+SUBJECT_MAX = 256
+# Price fields: "单位为元, 精确到小数点后两位, 取值范围[0.01,100000000]" (same page); the kit sends "12.50".
+AMOUNT_FORMAT = re.compile(r"\d{1,9}\.\d{2}")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # time_expire: "格式为yyyy-MM-dd HH:mm:ss"
+# Bills: "不支持下载当日账单 ... 当日数据一般于次日 9 点前生成", the earliest day bill is 2016-01-01
+# (opendocs.alipay.com, alipay.data.dataservice.bill.downloadurl.query).
+BILL_READY_AT = dt.time(9, 0)
+BILL_FIRST_DAY = dt.date(2016, 1, 1)
+# qrcode.create: url_param (256), query_param (256) and describe (32) are all required
+# (opendocs.alipay.com, alipay.open.app.qrcode.create).
+QRCODE_LIMITS = {"url_param": 256, "query_param": 256, "describe": 32}
+# templatemessage.send: page at most 128, data at most 2048 (opendocs.alipay.com,
+# alipay.open.app.mini.templatemessage.send), each keyword's value at most 50 (PLATFORMS.md).
+TEMPLATE_LIMITS = {"page": 128, "data": 2048, "value": 50}
 
 OK = {"code": "10000", "msg": "Success"}
 
@@ -176,13 +198,28 @@ def oauth_token(params, biz):
 
 # --- trades -------------------------------------------------------------------------------------------
 def _amount(value, name) -> Decimal:
+    """A Price field: yuan with exactly two decimals ("12.50"), 0.01 to 100000000.00."""
+    text = str(value)
+    if not AMOUNT_FORMAT.fullmatch(text):
+        raise business_failed("ACQ.INVALID_PARAMETER", f"参数{name}无效")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
         raise business_failed("ACQ.INVALID_PARAMETER", f"参数{name}无效") from None
-    if amount != amount.quantize(Decimal("0.01")) or not AMOUNT_MIN <= amount <= AMOUNT_MAX:
+    if not AMOUNT_MIN <= amount <= AMOUNT_MAX:
         raise business_failed("ACQ.INVALID_PARAMETER", f"参数{name}无效")
-    return amount.quantize(Decimal("0.01"))
+    return amount
+
+
+def close_if_expired(trade: AlipayTrade) -> AlipayTrade:
+    """An unpaid trade past its time_expire is closed, as Alipay closes it on time-out."""
+    now = timezone.now()
+    if trade.status == AlipayTrade.Status.WAIT_BUYER_PAY and trade.time_expire and trade.time_expire <= now:
+        AlipayTrade.objects.filter(pk=trade.pk, status=AlipayTrade.Status.WAIT_BUYER_PAY).update(
+            status=AlipayTrade.Status.TRADE_CLOSED, closed_at=trade.time_expire
+        )
+        trade.refresh_from_db(fields=["status", "closed_at"])
+    return trade
 
 
 def _trade(biz, *, lock=False) -> AlipayTrade:
@@ -195,7 +232,7 @@ def _trade(biz, *, lock=False) -> AlipayTrade:
         raise business_failed("ACQ.INVALID_PARAMETER", "trade_no和out_trade_no不能同时为空")
     if trade is None or trade.app_id != settings.ALIPAY_APP_ID:
         raise business_failed("ACQ.TRADE_NOT_EXIST", "交易不存在")
-    return trade
+    return close_if_expired(trade)
 
 
 def _time(value):
@@ -211,8 +248,21 @@ def trade_create(params, biz):
     buyer_id, buyer_open_id = biz.get("buyer_id", ""), biz.get("buyer_open_id", "")
     if not (buyer_id or buyer_open_id):
         raise business_failed("ACQ.INVALID_PARAMETER", "小程序支付须传buyer_id或buyer_open_id")
+    if not OUT_TRADE_NO.fullmatch(str(biz["out_trade_no"])):
+        raise business_failed("ACQ.INVALID_PARAMETER", "参数out_trade_no无效: 64个字符以内, 仅支持字母、数字、下划线")
+    subject = str(biz["subject"])
+    if len(subject) > SUBJECT_MAX or SUBJECT_FORBIDDEN & set(subject):
+        raise business_failed("ACQ.INVALID_PARAMETER", "参数subject无效: 不可使用特殊字符, 如 /, =, &")
     amount = _amount(biz["total_amount"], "total_amount")
+    time_expire = None
+    if biz.get("time_expire"):
+        try:
+            time_expire = dt.datetime.strptime(str(biz["time_expire"]), TIME_FORMAT).replace(tzinfo=BEIJING)
+        except ValueError:
+            raise business_failed("ACQ.INVALID_PARAMETER", "参数time_expire无效: 格式为yyyy-MM-dd HH:mm:ss") from None
     trade = AlipayTrade.objects.filter(out_trade_no=biz["out_trade_no"]).first()
+    if trade is None and time_expire is not None and time_expire <= timezone.now():
+        raise business_failed("ACQ.INVALID_PARAMETER", "参数time_expire无效: 已过期")
     if trade is None:
         try:
             with transaction.atomic():
@@ -221,15 +271,17 @@ def trade_create(params, biz):
                     out_trade_no=biz["out_trade_no"],
                     app_id=params["app_id"],
                     seller_id=settings.ALIPAY_SELLER_ID,
-                    subject=str(biz["subject"])[:256],
+                    subject=subject,
                     total_amount=amount,
                     buyer_id=buyer_id,
                     buyer_open_id=buyer_open_id,
                     notify_url=params.get("notify_url", ""),
+                    time_expire=time_expire,
                 )
         except IntegrityError:
             # The same order's prepay sent twice at once: both get the one trade.
             trade = AlipayTrade.objects.get(out_trade_no=biz["out_trade_no"])
+    close_if_expired(trade)
     if trade.status in (AlipayTrade.Status.TRADE_SUCCESS, AlipayTrade.Status.TRADE_FINISHED):
         raise business_failed("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
     if trade.status == AlipayTrade.Status.TRADE_CLOSED:
@@ -274,13 +326,20 @@ def trade_close(params, biz):
 
 
 def trade_refund(params, biz):
-    from platforms.sandbox.alipay_notify import queue_refund_notification
+    """code 10000 says the request was taken; fund_change says whether money moved *this time*:
+    Y for a refund done now, N for a repeat of a known out_request_no (no second refund) and for
+    a refund accepted but not settled yet (the "refund_pending" fault). A repeat with another
+    amount is ACQ.DISCORDANT_REPEAT_REQUEST."""
+    from platforms.sandbox.alipay_notify import settle_refund
 
     amount = _amount(biz.get("refund_amount", ""), "refund_amount")
+    if len(str(biz.get("out_request_no") or "")) > 64:
+        raise business_failed("ACQ.INVALID_PARAMETER", "参数out_request_no无效")
     with transaction.atomic():
         trade = _trade(biz, lock=True)
         out_request_no = biz.get("out_request_no") or trade.out_trade_no
         existing = trade.refunds.filter(out_request_no=out_request_no).first()
+        refund_this_time = Decimal("0.00")
         if existing is not None:
             if existing.refund_amount != amount:
                 raise business_failed("ACQ.DISCORDANT_REPEAT_REQUEST", "同一退款请求号的参数不一致")
@@ -288,6 +347,9 @@ def trade_refund(params, biz):
         else:
             if trade.status not in (AlipayTrade.Status.TRADE_SUCCESS, AlipayTrade.Status.TRADE_FINISHED):
                 raise business_failed("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
+            if not biz.get("out_request_no") and amount != trade.total_amount:
+                # Without out_request_no a refund is of the whole trade.
+                raise business_failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "撤销或退款金额与订单金额不一致")
             if trade.refunded_amount + amount > trade.total_amount:
                 raise business_failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
             refund = AlipayRefund.objects.create(
@@ -297,18 +359,20 @@ def trade_refund(params, biz):
                 reason=str(biz.get("refund_reason", ""))[:256],
             )
             trade.refunded_amount += amount
-            if trade.refunded_amount == trade.total_amount:
-                trade.status = AlipayTrade.Status.TRADE_CLOSED
-                trade.closed_at = timezone.now()
-            trade.save(update_fields=["refunded_amount", "status", "closed_at"])
-            queue_refund_notification(trade, refund)
-            fund_change = "Y"
+            trade.save(update_fields=["refunded_amount"])
+            if faults.take_fault(PLATFORM, ("refund_pending",)) is not None:
+                fund_change = "N"  # taken, but the money has not moved: the refund query tells when
+            else:
+                settle_refund(refund)
+                trade.refresh_from_db()
+                fund_change, refund_this_time = "Y", amount
     body = {
         **OK,
         "trade_no": trade.trade_no,
         "out_trade_no": trade.out_trade_no,
         "fund_change": fund_change,
         "refund_fee": yuan_str(trade.refunded_amount),
+        "send_back_fee": yuan_str(refund_this_time),
         "gmt_refund_pay": _time(timezone.now()),
     }
     if trade.buyer_id:
@@ -323,14 +387,15 @@ def refund_query(params, biz):
     out_request_no = biz.get("out_request_no") or ""
     body = {**OK, "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no, "out_request_no": out_request_no}
     refund = trade.refunds.filter(out_request_no=out_request_no).first()
-    # Alipay answers 10000 without refund_amount when it knows no such refund.
-    if refund is not None:
+    # Alipay answers 10000 without refund_status (and without refund_amount) when the refund is
+    # unknown or not done yet: "未返回该字段表示退款请求未收到或者退款失败" (refund.query docs).
+    if refund is not None and refund.is_settled:
         body.update(
             {
                 "total_amount": yuan_str(trade.total_amount),
                 "refund_amount": yuan_str(refund.refund_amount),
                 "refund_status": "REFUND_SUCCESS",
-                "gmt_refund_pay": _time(refund.created_at),
+                "gmt_refund_pay": _time(refund.settled_at),
             }
         )
     return body
@@ -343,7 +408,9 @@ def bill_download_url(params, biz):
         day = dt.date.fromisoformat(str(biz.get("bill_date", "")))
     except ValueError:
         raise invalid_arguments("isv.invalid-parameter", "bill_date格式错误") from None
-    if day > timezone.localdate():
+    ready_at = dt.datetime.combine(day + dt.timedelta(days=1), BILL_READY_AT, tzinfo=BEIJING)
+    if day < BILL_FIRST_DAY or timezone.now() < ready_at:
+        # No bill for today; yesterday's from 09:00 Beijing time.
         raise business_failed("isp.bill_not_exist", "账单不存在")
     query = urlencode({"bill_type": biz["bill_type"], "bill_date": day.isoformat()})
     return {**OK, "bill_download_url": f"{settings.SITE_URL}/sandbox/alipay/bills/download.zip?{query}"}
@@ -359,11 +426,25 @@ def content_detect(params, biz):
 
 
 def qrcode_create(params, biz):
-    if not biz.get("url_param"):
-        raise business_failed("INVALID_PARAMETER", "url_param不能为空")
+    for name, limit in QRCODE_LIMITS.items():
+        value = str(biz.get(name) or "")
+        if not value:
+            raise business_failed("INVALID_PARAMETER", f"{name}不能为空")
+        if len(value) > limit:
+            raise business_failed("INVALID_PARAMETER", f"{name}长度不能超过{limit}")
     query = urlencode({"page": biz["url_param"], "query": biz.get("query_param", "")})
     url = f"{settings.SITE_URL}/sandbox/alipay/qrcode.png?{query}"
     return {**OK, "qr_code_url": url, "qr_code_url_circle_white": url, "qr_code_url_circle_blue": url}
+
+
+def has_subscription(recipient: str) -> bool:
+    """The sandbox's view of the shopper's subscriptions, as on the WeChat side: a user whose
+    user_id or open_id contains "nogrant" has none left. Its answer, USER_UNSUBSCRIBED, is the
+    sandbox's stand-in: Alipay's published page lists no code for it that we could confirm."""
+    if "nogrant" in recipient:
+        return False
+    user = AlipayUser.objects.filter(user_id=recipient).first() or AlipayUser.objects.filter(open_id=recipient).first()
+    return user is None or "nogrant" not in user.open_id
 
 
 def template_message_send(params, biz):
@@ -371,10 +452,24 @@ def template_message_send(params, biz):
     if not recipient or not biz.get("user_template_id"):
         raise business_failed("INVALID_PARAMETER", "to_user_id/to_open_id和user_template_id不能为空")
     data = biz.get("data") or "{}"
+    if isinstance(data, str) and len(data) > TEMPLATE_LIMITS["data"]:
+        raise business_failed("INVALID_PARAMETER", f"data长度不能超过{TEMPLATE_LIMITS['data']}")
+    if len(str(biz.get("page") or "")) > TEMPLATE_LIMITS["page"]:
+        raise business_failed("INVALID_PARAMETER", f"page长度不能超过{TEMPLATE_LIMITS['page']}")
     try:
         data = json.loads(data) if isinstance(data, str) else data
     except ValueError:
         raise business_failed("INVALID_PARAMETER", "data格式错误") from None
+    # "data: {"keyword1": {"value": "..."}}", each value at most 50 characters (PLATFORMS.md).
+    if not isinstance(data, dict):
+        raise business_failed("INVALID_PARAMETER", "data格式错误")
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+            raise business_failed("INVALID_PARAMETER", f'data.{key}格式错误, 应为{{"value": "..."}}')
+        if len(entry["value"]) > TEMPLATE_LIMITS["value"]:
+            raise business_failed("INVALID_PARAMETER", f"data.{key}.value长度不能超过{TEMPLATE_LIMITS['value']}")
+    if not has_subscription(recipient):
+        raise business_failed("USER_UNSUBSCRIBED", "用户未订阅该消息模板或订阅次数已用完")
     AlipayMessage.objects.create(
         to_user_id=recipient, template_id=biz["user_template_id"], page=biz.get("page", ""), data=data
     )

@@ -49,6 +49,8 @@ class AlipayTrade(models.Model):
     buyer_id = models.CharField(max_length=32, blank=True)
     buyer_open_id = models.CharField(max_length=64, blank=True)
     notify_url = models.CharField(max_length=255, blank=True)
+    # trade.create's time_expire: no payment after it, and the trade closes (Beijing time on the wire).
+    time_expire = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAIT_BUYER_PAY)
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,16 +65,25 @@ class AlipayTrade(models.Model):
 
 
 class AlipayRefund(models.Model):
+    """An alipay.trade.refund request. Accepted with fund_change=N (the "refund_pending" fault),
+    its money has not moved yet: `settled_at` stays empty until it settles, and only then do the
+    refund query, the notification and the bill show it."""
+
     trade = models.ForeignKey(AlipayTrade, on_delete=models.CASCADE, related_name="refunds")
     out_request_no = models.CharField(max_length=64)
     refund_amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.CharField(max_length=256, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["trade", "out_request_no"], name="sandbox_alipay_refund_request_once"),
         ]
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_at is not None
 
 
 class AlipayMessage(models.Model):

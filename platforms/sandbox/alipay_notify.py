@@ -14,18 +14,19 @@ import secrets
 from urllib.parse import urlencode
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import yuan_str
 from platforms.sandbox import delivery, faults
-from platforms.sandbox.alipay_gateway import PLATFORM, notification_content, rsa2_sign
+from platforms.sandbox.alipay_gateway import PLATFORM, close_if_expired, notification_content, rsa2_sign
 from platforms.sandbox.alipay_models import AlipayRefund, AlipayTrade
 
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 
 class TradeStateError(Exception):
-    """The trade cannot be paid (already paid, closed or unknown)."""
+    """The trade cannot be paid (already paid, closed, past its time_expire or unknown)."""
 
 
 def _time(value) -> str:
@@ -79,14 +80,51 @@ def send_notification(trade: AlipayTrade, form: dict):
     )
 
 
+def settle_refund(refund: AlipayRefund) -> AlipayRefund:
+    """The refund's money moves now: the refund query says REFUND_SUCCESS from here on, the bill
+    lists it, a full refund closes the trade, and the refund notification goes out. Call it
+    with the trade row locked (trade.refund and `settle_refunds` do)."""
+    if refund.is_settled:
+        return refund
+    trade = refund.trade
+    refund.settled_at = timezone.now()
+    refund.save(update_fields=["settled_at"])
+    pending = trade.refunds.filter(settled_at__isnull=True).exists()
+    if trade.refunded_amount == trade.total_amount and not pending:
+        trade.status = AlipayTrade.Status.TRADE_CLOSED
+        trade.closed_at = refund.settled_at
+        trade.save(update_fields=["status", "closed_at"])
+    queue_refund_notification(trade, refund)
+    return refund
+
+
+def settle_refunds(*, out_request_no: str = "", trade_no: str = "") -> list[AlipayRefund]:
+    """Alipay's back office finishing refunds it answered with fund_change=N (all of them, or
+    those of one trade or one out_request_no)."""
+    settled = []
+    with transaction.atomic():
+        refunds = AlipayRefund.objects.filter(settled_at__isnull=True).order_by("id")
+        if out_request_no:
+            refunds = refunds.filter(out_request_no=out_request_no)
+        if trade_no:
+            refunds = refunds.filter(trade__trade_no=trade_no)
+        trades = {t.pk: t for t in AlipayTrade.objects.select_for_update().filter(pk__in=refunds.values("trade"))}
+        for refund in refunds:
+            refund.trade = trades[refund.trade_id]
+            settled.append(settle_refund(refund))
+    return settled
+
+
 def queue_refund_notification(trade: AlipayTrade, refund: AlipayRefund) -> None:
     form = _trade_form(trade)
+    settled = trade.refunds.filter(settled_at__isnull=False).aggregate(total=Sum("refund_amount"))["total"]
     form.update(
         {
             "out_biz_no": refund.out_request_no,
-            "refund_fee": yuan_str(trade.refunded_amount),
+            # refund_fee is the trade's refunded total so far; send_back_fee this refund's amount.
+            "refund_fee": yuan_str(settled or 0),
             "send_back_fee": yuan_str(refund.refund_amount),
-            "gmt_refund": _time(refund.created_at) + ".000",
+            "gmt_refund": _time(refund.settled_at or refund.created_at) + ".000",
         }
     )
     if trade.closed_at:
@@ -101,7 +139,10 @@ def pay_trade(trade_no: str, *, result: str = "success") -> AlipayTrade:
         trade = AlipayTrade.objects.select_for_update().filter(trade_no=trade_no).first()
         if trade is None:
             raise TradeStateError("unknown trade_no")
+        close_if_expired(trade)
         if trade.status != AlipayTrade.Status.WAIT_BUYER_PAY:
+            if trade.paid_at is None and trade.time_expire and trade.time_expire <= timezone.now():
+                raise TradeStateError(f"the trade closed at its time_expire {_time(trade.time_expire)}")
             raise TradeStateError(f"the trade is {trade.status}")
         if result != "success":
             return trade

@@ -17,6 +17,7 @@ alipay = [
     path("login-code/", alipay_views.LoginCodeView.as_view(), name="sandbox-alipay-login-code"),
     path("phone-response/", alipay_views.PhoneResponseView.as_view(), name="sandbox-alipay-phone-response"),
     path("complete/", alipay_views.CompleteView.as_view(), name="sandbox-alipay-complete"),
+    path("refunds/settle/", alipay_views.SettleRefundsView.as_view(), name="sandbox-alipay-settle-refunds"),
     path("faults/", alipay_views.FaultsView.as_view(), name="sandbox-alipay-faults"),
 ]
 

@@ -15,6 +15,7 @@ import io
 import json
 import zipfile
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from urllib.parse import quote
 
 import qrcode
@@ -22,7 +23,9 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -45,7 +48,7 @@ from platforms.sandbox.alipay_gateway import (
     verify_app_signature,
 )
 from platforms.sandbox.alipay_models import AlipayMessage, AlipayRefund, AlipayTrade, AlipayUser
-from platforms.sandbox.alipay_notify import TradeStateError, pay_trade
+from platforms.sandbox.alipay_notify import TradeStateError, pay_trade, settle_refunds
 from platforms.sandbox.models import Delivery
 from platforms.sandbox.views import SandboxView
 
@@ -199,10 +202,11 @@ def bill_rows(day: date) -> list[list[str]]:
                 "",
             ]
         )
+    # A refund is on the bill of the day its money moved (fund_change=N ones once they settle).
     refunds = (
         AlipayRefund.objects.select_related("trade")
-        .filter(created_at__gte=start, created_at__lt=end, trade__app_id=settings.ALIPAY_APP_ID)
-        .order_by("created_at")
+        .filter(settled_at__gte=start, settled_at__lt=end, trade__app_id=settings.ALIPAY_APP_ID)
+        .order_by("settled_at")
     )
     for refund in refunds:
         trade, amount = refund.trade, "-" + yuan_str(refund.refund_amount)
@@ -213,7 +217,7 @@ def bill_rows(day: date) -> list[list[str]]:
                 "退款",
                 trade.subject,
                 _fmt(trade.created_at),
-                _fmt(refund.created_at),
+                _fmt(refund.settled_at),
                 "",
                 "",
                 "",
@@ -259,18 +263,79 @@ def bill_csv(day: date) -> str:
     return out.getvalue()
 
 
+SUMMARY_HEADER = [
+    "门店编号",
+    "门店名称",
+    "交易订单总笔数",
+    "退款订单总笔数",
+    "订单金额（元）",
+    "商家实收（元）",
+    "支付宝优惠（元）",
+    "商家优惠（元）",
+    "卡消费金额（元）",
+    "服务费（元）",
+    "分润（元）",
+    "实收净额（元）",
+]
+
+
+def bill_summary_csv(day: date) -> str:
+    """The summary file next to the detail: one total row per store, then the overall total."""
+    rows = bill_rows(day)
+    payments = [row for row in rows if row[2] == "交易"]
+    total = sum((Decimal(row[11]) for row in rows), Decimal("0.00"))
+    out = io.StringIO()
+    out.write("#支付宝业务汇总查询\n")
+    out.write(f"#账号：[{settings.ALIPAY_SELLER_ID}0156]\n")
+    out.write(
+        f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day + timedelta(days=1):%Y年%m月%d日} 00:00:00]\n"
+    )
+    out.write("#-----------------------------------------业务汇总列表----------------------------------------\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SUMMARY_HEADER)
+    counts = [str(len(payments)), str(len(rows) - len(payments))]
+    amounts = [yuan_str(total), yuan_str(total), "0.00", "0.00", "0.00", "0.00", "0.00", yuan_str(total)]
+    writer.writerow(["", "", *counts, *amounts])
+    writer.writerow(["合计", "", *counts, *amounts])
+    out.write("#-----------------------------------------业务汇总列表结束------------------------------------\n")
+    out.write(f"#导出时间：[{timezone.localtime():%Y年%m月%d日 %H:%M:%S}]\n")
+    return out.getvalue()
+
+
+class GbkNamedEntry(zipfile.ZipInfo):
+    """A zip entry whose name is stored in GBK with the UTF-8 flag (bit 0x800) off, as in the
+    bill zips Alipay serves (zipfile itself would write UTF-8 and set the flag)."""
+
+    def _encodeFilenameFlags(self):  # zipfile's hook for the stored name and flags
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def bill_zip(day: date) -> tuple[str, bytes]:
+    """(file name, zip bytes): the summary and the detail CSV, GBK names and content, the summary
+    first so that a reader relying on entry order or UTF-8 names gets it wrong."""
+    name = f"{settings.ALIPAY_SELLER_ID}0156_{day:%Y%m%d}"
+    buffer = io.BytesIO()
+    now = timezone.localtime().timetuple()[:6]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry, text in (
+            (f"{name}_业务明细(汇总).csv", bill_summary_csv(day)),
+            (f"{name}_业务明细.csv", bill_csv(day)),
+        ):
+            info = GbkNamedEntry(entry, date_time=now)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("gbk"))
+    return f"{name}.csv.zip", buffer.getvalue()
+
+
 def bill_download(request):
-    """The bill_download_url file: a zip holding the GBK-encoded detail CSV, as Alipay serves it."""
+    """The bill_download_url file: a zip of GBK-named, GBK-encoded CSVs, as Alipay serves it."""
     try:
         day = date.fromisoformat(request.GET.get("bill_date", ""))
     except ValueError:
         return HttpResponse("bad bill_date", status=404, content_type="text/plain")
-    name = f"{settings.ALIPAY_SELLER_ID}0156_{day:%Y%m%d}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{name}_业务明细.csv", bill_csv(day).encode("gbk"))
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv.zip"'
+    name, content = bill_zip(day)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -348,6 +413,26 @@ class CompleteView(SandboxView):
         return Response({"trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no, "trade_status": trade.status})
 
 
+class SettleRefundsIn(serializers.Serializer):
+    out_request_no = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    trade_no = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class SettleRefundsView(SandboxView):
+    """Alipay finishes refunds it answered with fund_change=N (the "refund_pending" fault): all
+    of them, or those of `trade_no` / `out_request_no`. Each then answers REFUND_SUCCESS to the
+    refund query and sends its notification."""
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        data = SettleRefundsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        settled = settle_refunds(**data.validated_data)
+        if request.content_type.split(";")[0] in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return redirect("sandbox-index")  # the settle buttons of the /sandbox/ page
+        return Response({"settled": [r.out_request_no for r in settled]})
+
+
 class FaultIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=faults.MODES)
     times = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=1)
@@ -376,9 +461,23 @@ class FaultsView(SandboxView):
 # --- the /sandbox/ page ---------------------------------------------------------------------------------------
 def overview() -> dict:
     """Alipay's part of the /sandbox/ page: section title -> rows (pending trades carry pay buttons)."""
-    pending = AlipayTrade.objects.filter(status=AlipayTrade.Status.WAIT_BUYER_PAY)[:50]
+    pending = AlipayTrade.objects.filter(status=AlipayTrade.Status.WAIT_BUYER_PAY).exclude(
+        time_expire__lte=timezone.now()
+    )[:50]
     return {
         "Pending payments": [render_to_string("sandbox/alipay_pending_trade.html", {"trade": t}) for t in pending],
+        "Pending refunds (fund_change=N)": [
+            format_html(
+                '<code>{}</code> · {} · {} CNY <form method="post" action="{}" style="display:inline">'
+                '<input type="hidden" name="out_request_no" value="{}"><button>Settle</button></form>',
+                r.trade.out_trade_no,
+                r.out_request_no,
+                r.refund_amount,
+                reverse("sandbox-alipay-settle-refunds"),
+                r.out_request_no,
+            )
+            for r in AlipayRefund.objects.select_related("trade").filter(settled_at__isnull=True)[:20]
+        ],
         "Trades": [
             f"{t.out_trade_no} · {t.trade_no} · {t.total_amount} CNY · {t.status}"
             + (f" · refunded {t.refunded_amount}" if t.refunded_amount else "")

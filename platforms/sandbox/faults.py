@@ -26,6 +26,9 @@ MODES = (
     "duplicate_notification",
     "delayed_notification",
     "out_of_order",
+    # Alipay: the next alipay.trade.refund is accepted with fund_change=N (money not moved yet);
+    # it settles later (alipay_notify.settle_refunds, POST /sandbox/alipay/refunds/settle/).
+    "refund_pending",
 )
 CALL_MODES = ("timeout", "http_500", "busy")
 _KEY = "sandbox:faults"

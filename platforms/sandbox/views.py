@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import NotFound
+from config.errors import KitError, NotFound
 from platforms.sandbox import delivery, faults
 from platforms.sandbox.models import (
     ContentCheck,
@@ -26,7 +26,7 @@ from platforms.sandbox.models import (
     WeChatUser,
 )
 from platforms.sandbox.wechat_views import expire_access_tokens
-from platforms.sandbox.wechatpay_views import pay_trade
+from platforms.sandbox.wechatpay_views import PaymentRefused, pay_trade, verify_pay_sign
 
 
 class SandboxView(APIView):
@@ -99,21 +99,45 @@ class ExpireTokensView(SandboxView):
 
 
 class CompleteIn(serializers.Serializer):
-    prepay_id = serializers.CharField(max_length=64)
+    """The prepay, or what the mini program passes to wx.requestPayment (its paySign is checked)."""
+
+    prepay_id = serializers.CharField(max_length=64, required=False)
     result = serializers.ChoiceField(choices=["success", "fail"], default="success")
+    timeStamp = serializers.CharField(required=False)  # noqa: N815 (wx.requestPayment's names)
+    nonceStr = serializers.CharField(required=False)  # noqa: N815
+    package = serializers.CharField(required=False)
+    signType = serializers.CharField(required=False)  # noqa: N815
+    paySign = serializers.CharField(required=False)  # noqa: N815
+
+    def validate(self, attrs):
+        if "package" in attrs:
+            attrs.setdefault("prepay_id", attrs["package"].removeprefix("prepay_id="))
+        if not attrs.get("prepay_id"):
+            raise serializers.ValidationError({"prepay_id": "prepay_id or package is required"})
+        return attrs
 
 
 class WeChatPayCompleteView(SandboxView):
-    """The payer confirms (or fails) the payment; the notification goes to the notify_url."""
+    """The payer confirms (or fails) the payment; the notification goes to the notify_url.
+
+    With wx.requestPayment's parameters (package, paySign, ...) the paySign must verify, as
+    WeChat checks it before showing the cashier; the /sandbox/ page's buttons (a person at the
+    cashier) name the prepay_id only."""
 
     @extend_schema(exclude=True)
     def post(self, request):
         data = CompleteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        trade = PayTrade.objects.filter(prepay_id=data.validated_data["prepay_id"]).first()
+        params = data.validated_data
+        trade = PayTrade.objects.filter(prepay_id=params["prepay_id"]).first()
         if trade is None:
             raise NotFound("No such prepay_id.", code="prepay_not_found")
-        trade = pay_trade(trade, success=data.validated_data["result"] == "success")
+        try:
+            if "package" in params or "paySign" in params:
+                verify_pay_sign(trade, params)
+            trade = pay_trade(trade, success=params["result"] == "success")
+        except PaymentRefused as refused:
+            raise KitError(refused.message, code=refused.code) from refused
         if request.content_type != "application/json":  # a form of the /sandbox/ page
             return redirect("sandbox-index")  # the pay buttons of the /sandbox/ page
         return Response(

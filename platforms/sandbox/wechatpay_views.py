@@ -4,8 +4,15 @@ Requests must carry a valid WECHATPAY2-SHA256-RSA2048 Authorization signed with 
 merchant key; every answer is signed with the platform key (Wechatpay-Timestamp, -Nonce,
 -Signature, -Serial: the public key id or the certificate serial, as settings.WECHATPAY_MODE
 says); notifications are AES-256-GCM encrypted with the APIv3 key and sent to the notify_url
-given at prepay. Errors use WeChat Pay's own codes (PARAM_ERROR, ORDER_NOT_EXIST,
-SIGN_ERROR, ORDERPAID, NOT_ENOUGH, SYSTEM_ERROR).
+given at prepay. Errors use WeChat Pay's own codes (PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST,
+SIGN_ERROR, ORDERPAID, NOT_ENOUGH, NO_STATEMENT_EXIST, SYSTEM_ERROR).
+
+As strict as WeChat Pay: the request signature covers the path as sent (percent-encoded); a
+prepay's notify_url carries no query and is HTTPS (loopback aside), its currency is CNY, and its
+time_expire cannot change once given; nothing is paid after time_expire, and the payer's
+wx.requestPayment parameters must carry a paySign that verifies (`verify_pay_sign`); a close
+names the mchid in its body; an out_refund_no is 1 to 64 of [A-Za-z0-9_-|*@] and, reused, must
+ask for the same amount; bills are served for three months.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import re
 import secrets
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -44,6 +52,16 @@ from platforms.sandbox.wechat_views import RFC3339
 PREFIX = "/sandbox/wechatpay"
 _AUTH = re.compile(r'(\w+)="([^"]*)"')
 OUT_TRADE_NO = re.compile(r"^[A-Za-z0-9_\-|*]{6,32}$")
+OUT_REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")  # 退款申请: "只能是数字、大小写字母_-|*@"
+BILL_MONTHS_KEPT = 3  # 申请交易账单: "仅支持三个月内的账单下载申请"
+
+
+class PaymentRefused(Exception):
+    """What the payer's WeChat shows instead of paying: a bad paySign, an expired order."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 def _rsa_sign(private_pem: str, message: str) -> str:
@@ -100,7 +118,9 @@ def _verify_authorization(request) -> str | None:
         return "serial_no is not the merchant certificate serial"
     if abs(int(fields.get("timestamp", "0")) - time.time()) > 300:
         return "timestamp is more than 5 minutes off"
-    path = request.get_full_path()[len(PREFIX) :]
+    # WeChat Pay checks the signature over the URL as it was sent, still percent-encoded.
+    sent = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or request.get_full_path()
+    path = sent[len(PREFIX) :] if sent.startswith(PREFIX) else sent
     message = (
         f"{request.method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{request.body.decode()}\n"
     )
@@ -188,6 +208,24 @@ def _refund_json(refund: PayRefund) -> dict:
     return data
 
 
+def _moment(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+
+
+def notify_url_problem(url: str) -> str | None:
+    """JSAPI下单 notify_url: "不能携带参数", and an HTTPS address (http accepted on loopback only)."""
+    parts = urlsplit(url)
+    if "?" in url or parts.fragment:
+        return "notify_url must not carry a query string"
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        return "notify_url must be https"
+    return None
+
+
 @wechatpay_api
 def jsapi(request, body):
     missing = [k for k in ("appid", "mchid", "description", "out_trade_no", "notify_url") if not body.get(k)]
@@ -202,6 +240,10 @@ def jsapi(request, body):
         missing.append("time_expire (RFC 3339)")
     if len(body.get("description", "")) > 127:
         missing.append("description (at most 127 characters)")
+    if amount.get("currency", "CNY") != "CNY":
+        missing.append("amount.currency (CNY only)")
+    if body.get("notify_url") and notify_url_problem(body["notify_url"]):
+        missing.append(f"notify_url ({notify_url_problem(body['notify_url'])})")
     if missing:
         return _error(400, "PARAM_ERROR", f"missing or invalid: {', '.join(missing)}")
     if body["mchid"] != settings.WECHATPAY_MCH_ID:
@@ -214,7 +256,13 @@ def jsapi(request, body):
             return _error(400, "ORDERPAID", "order already paid")
         if existing.total != amount["total"] or existing.payer_openid != payer["openid"]:
             return _error(400, "INVALID_REQUEST", "out_trade_no reused with different parameters")
+        if _moment(existing.time_expire) != _moment(body.get("time_expire", "")):
+            # "time_expire只能第一次下单传值，不允许二次修改，二次修改系统将报错" (pay.weixin.qq.com).
+            return _error(400, "INVALID_REQUEST", "time_expire cannot change after the first prepay of an out_trade_no")
         return _answer({"prepay_id": existing.prepay_id})
+    expires = _moment(body.get("time_expire", ""))
+    if expires is not None and expires <= timezone.now():
+        return _error(400, "PARAM_ERROR", "time_expire has passed (交易有效截止时间非法)")
     trade = PayTrade.objects.create(
         prepay_id="wx" + timezone.now().strftime("%d%H%M%S") + secrets.token_hex(12),
         appid=body["appid"],
@@ -242,6 +290,10 @@ def query_trade(request, body, out_trade_no):
 
 @wechatpay_api
 def close_trade(request, body, out_trade_no):
+    if not body.get("mchid"):
+        return _error(400, "PARAM_ERROR", "mchid is required in the body")
+    if body["mchid"] != settings.WECHATPAY_MCH_ID:
+        return _error(400, "MCH_NOT_EXISTS", "mchid does not exist")
     trade = PayTrade.objects.filter(out_trade_no=out_trade_no).first()
     if trade is None:
         return _error(404, "ORDER_NOT_EXIST", "订单不存在")
@@ -260,6 +312,8 @@ def refunds(request, body):
         trade = PayTrade.objects.filter(transaction_id=body["transaction_id"]).first()
     if not body.get("out_refund_no") or not isinstance(amount.get("refund"), int):
         return _error(400, "PARAM_ERROR", "out_refund_no and amount.refund are required")
+    if not OUT_REFUND_NO.match(body["out_refund_no"]):
+        return _error(400, "PARAM_ERROR", "out_refund_no: 1 to 64 of A-Z a-z 0-9 _-|*@")
     if trade is None:
         return _error(404, "RESOURCE_NOT_EXISTS", "订单不存在")
     if trade.state not in (PayTrade.State.SUCCESS, PayTrade.State.REFUND):
@@ -268,6 +322,9 @@ def refunds(request, body):
         return _error(400, "PARAM_ERROR", "amount.total does not match the order")
     existing = PayRefund.objects.filter(out_refund_no=body["out_refund_no"]).first()
     if existing:
+        if existing.trade_id != trade.pk or existing.refund != amount["refund"]:
+            # The same out_refund_no refunds once; asked again with other amounts it is refused.
+            return _error(400, "INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
         return _answer(_refund_json(existing))
     refunded = sum(r.refund for r in trade.refunds.exclude(status=PayRefund.Status.CLOSED))
     if amount["refund"] <= 0 or refunded + amount["refund"] > trade.total:
@@ -329,6 +386,18 @@ def x509_dates(pem: str) -> tuple[str, str]:
         cert.not_valid_before_utc.astimezone(SHANGHAI).isoformat(timespec="seconds"),
         cert.not_valid_after_utc.astimezone(SHANGHAI).isoformat(timespec="seconds"),
     )
+
+
+def earliest_bill_day(today: dt.date) -> dt.date:
+    """Three calendar months back (the day clamped to the month's length)."""
+    month_index = today.year * 12 + today.month - 1 - BILL_MONTHS_KEPT
+    year, month = divmod(month_index, 12)
+    day = today.day
+    while True:
+        try:
+            return dt.date(year, month + 1, day)
+        except ValueError:
+            day -= 1
 
 
 BILL_HEADER = [
@@ -475,6 +544,8 @@ def tradebill(request, body):
         return _error(400, "PARAM_ERROR", "bill_date must be YYYY-MM-DD")
     if day >= timezone.localdate():
         return _error(400, "NO_STATEMENT_EXIST", "账单文件不存在（当日账单次日生成）")
+    if day < earliest_bill_day(timezone.localdate()):
+        return _error(400, "PARAM_ERROR", "bill_date: 仅支持三个月内的账单下载申请")
     content = trade_bill_csv(day).encode("utf-8")
     token = base64.urlsafe_b64encode(f"{day.isoformat()}|{request.GET.get('tar_type', '')}".encode()).decode()
     return _answer(
@@ -543,12 +614,37 @@ def _send_notification(event_type: str, resource: dict, *, url: str, reference: 
     )
 
 
+def verify_pay_sign(trade: PayTrade, params: dict) -> None:
+    """What wx.requestPayment checks before the payer sees the cashier: the package names this
+    prepay, signType is RSA and paySign is the merchant's RSA-SHA256 signature of
+    appId, timeStamp, nonceStr and package. Raises PaymentRefused otherwise."""
+    if params.get("package") != f"prepay_id={trade.prepay_id}":
+        raise PaymentRefused("pay_sign_invalid", "package is not prepay_id=<this prepay>")
+    if params.get("signType") != "RSA":
+        raise PaymentRefused("pay_sign_invalid", "signType must be RSA")
+    message = f"{trade.appid}\n{params.get('timeStamp', '')}\n{params.get('nonceStr', '')}\n{params['package']}\n"
+    public = serialization.load_pem_public_key(sandbox_keys().merchant_public_key.encode())
+    try:
+        public.verify(
+            base64.b64decode(params.get("paySign", ""), validate=True),
+            message.encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except (InvalidSignature, ValueError) as exc:
+        raise PaymentRefused("pay_sign_invalid", "requestPayment:fail paySign does not verify") from exc
+
+
 def pay_trade(trade: PayTrade, *, success: bool) -> PayTrade:
-    """The payer pays (or the payment fails); a successful one notifies the kit."""
+    """The payer pays (or the payment fails); a successful one notifies the kit. Nothing is
+    paid after the trade's time_expire (PaymentRefused("order_expired"))."""
     with transaction.atomic():
         trade = PayTrade.objects.select_for_update().get(pk=trade.pk)
         if trade.state != PayTrade.State.NOTPAY:
             return trade
+        expires = _moment(trade.time_expire)
+        if success and expires is not None and expires <= timezone.now():
+            raise PaymentRefused("order_expired", "requestPayment:fail 订单已过期 (past time_expire)")
         if success:
             trade.state = PayTrade.State.SUCCESS
             trade.transaction_id = "42" + timezone.now().strftime("%Y%m%d") + secrets.token_hex(9)[:18]

@@ -86,6 +86,22 @@ class KitWeChatClient(WeChatClient):
         if self.session.get(self.access_token_key) == stale_token:
             self.session.delete(self.access_token_key)
 
+    def replace_refused_token(self, stale_token: str) -> None:
+        """After WeChat refused `stale_token` (40001/40014/42001): the token to retry with.
+
+        Another process may already have cached a newer one; otherwise the normal stable_token
+        call hands back WeChat's current token. Only when WeChat hands back the very token it just
+        refused is it force-refreshed, once: a force refresh invalidates the token every other
+        process holds (developers.weixin.qq.com, getStableAccessToken), so doing it on every 40001
+        would have the processes knock each other's tokens out in turn."""
+        with _lock:
+            cached = self.session.get(self.access_token_key)
+            if cached and cached != stale_token:
+                return
+            self.session.delete(self.access_token_key)
+            if self.fetch_access_token()["access_token"] == stale_token:
+                self.fetch_access_token(force_refresh=True)
+
 
 def new_client() -> KitWeChatClient:
     return KitWeChatClient(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET)

@@ -7,23 +7,32 @@ results or exceptions:
 - timeouts, connection failures, HTTP 5xx and errcode -1 ("system busy"): PlatformUnavailable
   (retryable), with platforms.transport's codes `timeout`, `connection_error`, `http_5xx`
   and `platform_busy`;
-- 40001 / 42001 / 40014 (token invalid or expired): the token is fetched again and the call
-  retried once; a second refusal is a PlatformError;
+- 40001 / 42001 / 40014 (token invalid or expired): the token is fetched again (force-refreshed
+  only when WeChat hands back the refused one) and the call retried once; a second refusal is a
+  PlatformError;
 - 40029 / 40163 (login or phone code unknown or used): InvalidCode;
 - 43101 (no subscribe grant left): PlatformError(code="no_grant");
-- 45009 / 45011 (rate limits): PlatformError(retryable=True);
+- 45009 / 45011 (rate limits), 10060001 (shipping upload for a payment WeChat does not know
+  yet) and 10060012 / 10060019 (shipping "system error"): PlatformError(retryable=True);
 - anything else: PlatformError(code=<errcode>).
+
+Inputs WeChat would refuse are refused here first, with the errcode WeChat would answer (or the
+kit's own code where WeChat has none), so nothing is sent that cannot succeed: code scenes and
+pages, URL Link paths, queries and expiry, content-check text and openids, the shipping upload's
+field limits, subscribe-message values by their keyword's type (platforms.notice_fields).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
 from wechatpy.exceptions import WeChatClientException
 
-from platforms import transport
+from platforms import notice_fields, transport
 from platforms.base import (
     InvalidCode,
     LoginResult,
@@ -39,8 +48,26 @@ logger = logging.getLogger(__name__)
 TOKEN_ERRCODES = {40001, 40014, 42001}
 CODE_ERRCODES = {40029, 40163}
 RATE_LIMIT_ERRCODES = {45009, 45011}
+# 10060001: the payment is unknown to the shipping service for a while after it is paid ("retry
+# after 10 s to a minute"); 10060012 / 10060019 are its "system busy".
+RETRYABLE_ERRCODES = RATE_LIMIT_ERRCODES | {10060001, 10060012, 10060019}
 NO_GRANT_ERRCODE = 43101
 BASE = transport.BASE_URLS["wechat"]
+ENV_VERSIONS = ("release", "trial", "develop")
+# getwxacodeunlimit: "最大32个可见字符，只支持数字，大小写英文以及部分特殊字符：!#$&'()*+,/:;=?@-._~".
+CODE_SCENE = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
+PAGE_PATH = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+# generate_urllink: query at most 1024 of these (and %): anything else is percent-encoded.
+LINK_QUERY_SAFE = "!#$&'()*+,/:;=?@-._~%"
+MAX_LINK_QUERY = 1024
+MAX_LINK_DAYS = 30
+MAX_CHECKED_TEXT = 2500  # msg_sec_check v2: "文本字数的上限为2500字"
+VERDICT_RANK = {"pass": 0, "review": 1, "risky": 2}
+# upload_shipping_info limits (developers.weixin.qq.com, order-shipping), with WeChat's errcodes.
+SHIPPING_MAX_ITEMS = 10
+ITEM_DESC_MAX_CHARS = 120
+TRACKING_NO_MAX_BYTES = 128
+MASKED_CONTACT = re.compile(r"^(?=.*\*)[0-9*+\- ]*\d{4}$")
 
 
 def platform_error(exc: Exception, action: str = "call") -> PlatformError:
@@ -63,34 +90,61 @@ def platform_error(exc: Exception, action: str = "call") -> PlatformError:
             return InvalidCode(message, code="invalid_code", platform="wechat", raw=raw)
         if code == NO_GRANT_ERRCODE:
             return PlatformError(message, code="no_grant", platform="wechat", raw=raw)
-        if code in RATE_LIMIT_ERRCODES:
+        if code in RETRYABLE_ERRCODES:
             return PlatformError(message, code=str(code), retryable=True, platform="wechat", raw=raw)
         return PlatformError(message, code=str(code), platform="wechat", raw=raw)
     return PlatformError(str(exc), platform="wechat")
 
 
-# WeChat refuses a whole subscribe message (47003) when one value is longer than its field
-# type allows, so values are cut to fit rather than lose the message.
-FIELD_LIMITS = {
-    "thing": 20,
-    "character_string": 32,
-    "phrase": 5,
-    "name": 10,
-    "number": 32,
-    "letter": 32,
-    "symbol": 5,
-    "car_number": 8,
-    "phone_number": 17,
-}
+# subscribeMessage.send: "miniprogram_state: developer / trial / formal", "lang: zh_CN, en_US,
+# zh_HK, zh_TW" (developers.weixin.qq.com, subscribeMessage.send).
+MINIPROGRAM_STATES = ("developer", "trial", "formal")
+NOTICE_LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
 
 
-def fit_field(key: str, value) -> str:
-    text = "" if value is None else str(value)
-    kind = key.rstrip("0123456789")
-    limit = FIELD_LIMITS.get(kind)
-    if limit and len(text) > limit:
-        return text[: limit - 1] + "…" if kind in ("thing", "name") else text[:limit]
-    return text
+def refused(message: str, code: str) -> PlatformError:
+    """A call the adapter does not send because WeChat would refuse it."""
+    return PlatformError(message, code=code, platform="wechat")
+
+
+def env_version() -> str:
+    version = getattr(settings, "WECHAT_ENV_VERSION", "release")
+    if version not in ENV_VERSIONS:
+        raise refused(f"WECHAT_ENV_VERSION must be one of {', '.join(ENV_VERSIONS)}", "invalid_env_version")
+    return version
+
+
+def shipping_problems(payload: dict) -> list[tuple[str, str]]:
+    """(errcode, problem) for the upload_shipping_info limits this payload breaks."""
+    problems = []
+    items = payload.get("shipping_list") or []
+    express = payload.get("logistics_type") == 1
+    if payload.get("delivery_mode") == 2 and not express:
+        problems.append(("10060006", "split delivery (delivery_mode 2) is for express only"))
+    if len(items) > SHIPPING_MAX_ITEMS:
+        problems.append(("10060024", f"shipping_list holds at most {SHIPPING_MAX_ITEMS} items"))
+    for index, item in enumerate(items):
+        where = f"shipping_list[{index}]"
+        if len(str(item.get("item_desc", ""))) > ITEM_DESC_MAX_CHARS:
+            problems.append(("10060009", f"{where}.item_desc is at most {ITEM_DESC_MAX_CHARS} characters"))
+        if len(str(item.get("tracking_no", "")).encode("utf-8")) > TRACKING_NO_MAX_BYTES:
+            problems.append(("10060026", f"{where}.tracking_no is at most {TRACKING_NO_MAX_BYTES} bytes"))
+        contact = item.get("contact") or {}
+        if express and item.get("express_company") == "SF" and not any(contact.values()):
+            problems.append(("10060014", f"{where}.contact is required for SF"))
+        for name, value in contact.items():
+            if value and not MASKED_CONTACT.match(str(value)):
+                problems.append(("10060014", f"{where}.contact.{name} must be masked, last four digits visible"))
+    return problems
+
+
+def notice_data(data: dict) -> dict:
+    """subscribeMessage.send's `data`: each value fitted to its keyword's type (a thing cut within 20
+    with "…"), or refused with 47003, as WeChat refuses the whole message for one bad value."""
+    try:
+        return {key: {"value": notice_fields.wechat_value(key, value)} for key, value in data.items()}
+    except notice_fields.FieldValueError as exc:
+        raise refused(f"subscribe message: {exc}", "47003") from exc
 
 
 class WeChatMiniProgram(MiniProgramPlatform):
@@ -117,7 +171,12 @@ class WeChatMiniProgram(MiniProgramPlatform):
             except WeChatClientException as exc:
                 if needs_token and exc.errcode in TOKEN_ERRCODES and attempt == 1:
                     logger.info("WeChat refused the access token (%s); fetching a new one", exc.errcode)
-                    client.forget_access_token(token)
+                    try:
+                        client.replace_refused_token(token)
+                    except WeChatClientException as refresh_exc:
+                        raise platform_error(refresh_exc, "cgi-bin/stable_token") from refresh_exc
+                    except requests.RequestException as refresh_exc:
+                        raise platform_error(refresh_exc, "cgi-bin/stable_token") from refresh_exc
                     continue
                 raise platform_error(exc, action) from exc
             except requests.RequestException as exc:
@@ -160,13 +219,25 @@ class WeChatMiniProgram(MiniProgramPlatform):
         return PhoneNumber(phone=info["purePhoneNumber"], country_code=str(info.get("countryCode", "86")))
 
     def check_text(self, text: str, *, openid: str, scene: int = 2) -> TextVerdict:
-        result = self._post("wxa/msg_sec_check", {"content": text, "version": 2, "scene": scene, "openid": openid})
-        verdict = result.get("result") or {}
-        return TextVerdict(
-            suggest=verdict.get("suggest", "review"),
-            label=str(verdict.get("label", "")),
-            trace_id=result.get("trace_id", ""),
-        )
+        """The verdict on `text`; a text longer than WeChat checks at once is checked in parts,
+        and the worst part's verdict is the text's."""
+        if not openid:
+            raise refused("msg_sec_check needs the shopper's openid", "40003")
+        if scene not in (1, 2, 3, 4):
+            raise refused("msg_sec_check scene is 1 (profile), 2 (comment), 3 (forum) or 4 (social log)", "40129")
+        parts = [text[i : i + MAX_CHECKED_TEXT] for i in range(0, len(text), MAX_CHECKED_TEXT)] or [""]
+        worst = None
+        for part in parts:
+            result = self._post("wxa/msg_sec_check", {"content": part, "version": 2, "scene": scene, "openid": openid})
+            verdict = result.get("result") or {}
+            current = TextVerdict(
+                suggest=verdict.get("suggest", "review"),
+                label=str(verdict.get("label", "")),
+                trace_id=result.get("trace_id", ""),
+            )
+            if worst is None or VERDICT_RANK.get(current.suggest, 1) > VERDICT_RANK.get(worst.suggest, 1):
+                worst = current
+        return worst
 
     def check_image_async(self, media_url: str, *, openid: str, scene: int = 2) -> str:
         result = self._post(
@@ -194,14 +265,22 @@ class WeChatMiniProgram(MiniProgramPlatform):
         return int(result["risk_rank"])
 
     def unlimited_code(self, *, scene: str, page: str, width: int = 430) -> bytes:
+        if not CODE_SCENE.match(scene or ""):
+            raise refused(f"code scene {scene!r}: 1 to 32 of 0-9 A-Z a-z !#$&'()*+,/:;=?@-._~", "invalid_scene")
+        page = page.lstrip("/")  # WeChat refuses a leading slash (41030)
+        if page and not PAGE_PATH.match(page):
+            raise refused(f"code page {page!r}: a page path without query (the query goes in scene)", "invalid_page")
+        version = env_version()
         result = self._post(
             "wxa/getwxacodeunlimit",
             {
                 "scene": scene,
                 "page": page,
-                "check_path": bool(page),
+                # Only the published version's pages can be checked: a trial or develop build's
+                # new page would be 41030 with check_path on.
+                "check_path": version == "release",
                 "width": width,
-                "env_version": getattr(settings, "WECHAT_ENV_VERSION", "release"),
+                "env_version": version,
             },
         )
         if isinstance(result, dict):  # JSON without an errcode is not an image either
@@ -211,6 +290,16 @@ class WeChatMiniProgram(MiniProgramPlatform):
         return result.content
 
     def url_link(self, *, path: str, query: str = "", expire_days: int = 30) -> str:
+        path, _, path_query = path.lstrip("/").partition("?")  # the link's path takes no query
+        query = "&".join(part for part in (path_query, query) if part)
+        if path and not PAGE_PATH.match(path):
+            raise refused(f"URL Link path {path!r} is not a page path", "invalid_page")
+        query = quote(query, safe=LINK_QUERY_SAFE)
+        if len(query) > MAX_LINK_QUERY:
+            raise refused(f"URL Link query is at most {MAX_LINK_QUERY} characters", "invalid_query")
+        if not 1 <= expire_days <= MAX_LINK_DAYS:
+            # URL Links last between a minute and 30 days (85401).
+            raise refused(f"URL Links last 1 to {MAX_LINK_DAYS} days", "invalid_expiry")
         result = self._post(
             "wxa/generate_urllink",
             {
@@ -218,25 +307,34 @@ class WeChatMiniProgram(MiniProgramPlatform):
                 "query": query,
                 "expire_type": 1,
                 "expire_interval": expire_days,
-                "env_version": getattr(settings, "WECHAT_ENV_VERSION", "release"),
+                "env_version": env_version(),
             },
         )
         return result["url_link"]
 
     def send_notice(self, *, openid: str, template_id: str, page: str, data: dict) -> None:
+        state = getattr(settings, "WECHAT_MINIPROGRAM_STATE", "formal")
+        if state not in MINIPROGRAM_STATES:
+            raise refused(f"WECHAT_MINIPROGRAM_STATE must be one of {', '.join(MINIPROGRAM_STATES)}", "47003")
+        page = page.lstrip("/")
+        if page and not PAGE_PATH.match(page.partition("?")[0]):
+            raise refused(f"subscribe message page {page!r} is not a page path of the mini program", "41030")
         self._post(
             "cgi-bin/message/subscribe/send",
             {
                 "touser": openid,
                 "template_id": template_id,
                 "page": page,
-                "data": {key: {"value": fit_field(key, value)} for key, value in data.items()},
-                "miniprogram_state": getattr(settings, "WECHAT_MINIPROGRAM_STATE", "formal"),
-                "lang": "zh_CN",
+                "data": notice_data(data),
+                "miniprogram_state": state,
+                "lang": NOTICE_LANGS[0],
             },
         )
 
     def upload_shipping(self, payload: dict) -> None:
+        problems = shipping_problems(payload)
+        if problems:
+            raise refused("upload_shipping_info: " + "; ".join(p for _c, p in problems), problems[0][0])
         self._post("wxa/sec/order/upload_shipping_info", payload)
 
     def submit_pages(self, pages: list[dict]) -> None:

@@ -15,6 +15,13 @@ Notifications are checked here before anything is believed: the Wechatpay-* head
 present, the signature is not a WECHATPAY/SIGNTEST/ probe, the timestamp is within five
 minutes, the RSA signature verifies, the AES-256-GCM resource decrypts with the APIv3 key,
 and the appid and mchid are ours. Any failure raises InvalidNotification.
+
+Calls WeChat Pay would refuse are refused here first (PlatformError, nothing sent): a notify_url
+with a query string or without HTTPS outside loopback, a time_expire already past, an
+out_refund_no outside [A-Za-z0-9_-|*@] or over 64, a bill older than the three months WeChat Pay
+keeps. Path parameters are percent-encoded before wechatpayv3 signs the path, so the signature
+covers the URL exactly as it is sent (a `|` in an out_trade_no would otherwise be signed raw and
+sent as %7C). A bill is checked against its SHA1 hash_value before it is parsed.
 """
 
 from __future__ import annotations
@@ -22,13 +29,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
+import ipaddress
 import json
+import re
 import secrets
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import requests
 import wechatpayv3.core
@@ -65,6 +76,10 @@ TRADE_STATES = {
 }
 REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "ABNORMAL": "failed", "CLOSED": "failed"}
 ORDER_NOT_EXIST = "order_not_exist"  # WeChat Pay's 404 code for an out_trade_no it never saw, as _request lowers it
+# "商户系统内部的退款单号...只能是数字、大小写字母_-|*@" (pay.weixin.qq.com, 退款申请 out_refund_no).
+OUT_REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")
+# "对账单接口只能下载三个月以内的账单" (pay.weixin.qq.com, 申请交易账单).
+BILL_MONTHS_KEPT = 3
 _routing_lock = threading.Lock()
 
 
@@ -132,6 +147,43 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
+def _path_part(value: str) -> str:
+    """A path parameter percent-encoded, so it is signed as it is sent."""
+    return quote(value, safe="")
+
+
+def _refused(message: str, code: str) -> PlatformError:
+    return PlatformError(message, code=code, platform="wechatpay")
+
+
+def notify_url_problem(url: str) -> str | None:
+    """Why WeChat Pay would refuse this notify_url: "不能携带参数", HTTPS (loopback aside, for the sandbox)."""
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or "?" in url:
+        return "notify_url must not carry a query string"
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        return "notify_url must be https (http only on a loopback address)"
+    return None
+
+
+def earliest_bill_day(today: dt.date) -> dt.date:
+    """The oldest day WeChat Pay still serves a bill for: three calendar months back."""
+    month = today.month - BILL_MONTHS_KEPT
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for day in range(today.day, 0, -1):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 class WeChatPay(PaymentProvider):
     name = "wechat"
 
@@ -184,6 +236,12 @@ class WeChatPay(PaymentProvider):
 
     # --- PaymentProvider -----------------------------------------------------------------------
     def prepay(self, *, out_trade_no, amount, description, payer_id, expires_at, notify_url) -> Prepay:
+        problem = notify_url_problem(notify_url)
+        if problem:
+            raise _refused(problem, "invalid_notify_url")
+        if expires_at <= dt.datetime.now(dt.UTC):
+            # WeChat Pay keeps the first time_expire of an out_trade_no and takes no payment after it.
+            raise _refused(f"time_expire {_iso(expires_at)} has passed", "time_expired")
         body = self._request(
             "prepay",
             lambda: self._client.pay(
@@ -234,7 +292,7 @@ class WeChatPay(PaymentProvider):
 
     def query(self, out_trade_no: str) -> TradeState:
         try:
-            data = self._request("query", lambda: self._client.query(out_trade_no=out_trade_no))
+            data = self._request("query", lambda: self._client.query(out_trade_no=_path_part(out_trade_no)))
         except PlatformError as exc:
             # 404 ORDER_NOT_EXIST: no prepay ever reached WeChat Pay for this number, nothing was paid.
             if exc.code == ORDER_NOT_EXIST:
@@ -244,7 +302,8 @@ class WeChatPay(PaymentProvider):
 
     def close(self, out_trade_no: str) -> None:
         try:
-            self._request("close", lambda: self._client.close(out_trade_no=out_trade_no), ok=(200, 204))
+            # wechatpayv3 puts our mchid in the body, which WeChat Pay requires.
+            self._request("close", lambda: self._client.close(out_trade_no=_path_part(out_trade_no)), ok=(200, 204))
         except PlatformError as exc:
             if exc.code != ORDER_NOT_EXIST:  # never created: nothing to close
                 raise
@@ -262,6 +321,10 @@ class WeChatPay(PaymentProvider):
         )
 
     def refund(self, *, out_trade_no, out_refund_no, amount, total, reason="", notify_url="") -> RefundState:
+        if not OUT_REFUND_NO.match(out_refund_no):
+            raise _refused(f"out_refund_no {out_refund_no!r}: 1 to 64 of A-Z a-z 0-9 _-|*@", "invalid_out_refund_no")
+        if notify_url and notify_url_problem(notify_url):
+            raise _refused(notify_url_problem(notify_url), "invalid_notify_url")
         data = self._request(
             "refund",
             lambda: self._client.refund(
@@ -275,7 +338,7 @@ class WeChatPay(PaymentProvider):
         return self._refund_state(data)
 
     def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundState:
-        data = self._request("refund query", lambda: self._client.query_refund(out_refund_no=out_refund_no))
+        data = self._request("refund query", lambda: self._client.query_refund(out_refund_no=_path_part(out_refund_no)))
         return self._refund_state(data)
 
     def parse_notification(self, *, headers: dict, body: bytes) -> PaymentNotification:
@@ -375,13 +438,29 @@ class WeChatPay(PaymentProvider):
         )
 
     def statement(self, day: dt.date) -> list[StatementLine]:
-        """The trade bill of `day` (ready the next morning), payments and refunds."""
+        """The trade bill of `day` (ready the next morning), payments and refunds.
+
+        Refused without a call for a day older than the three months WeChat Pay keeps; the file is
+        parsed only when its SHA1 matches the hash_value of the answer (of the bill unzipped)."""
+        today = dt.datetime.now(SHANGHAI).date()
+        if day < earliest_bill_day(today):
+            raise _refused(f"WeChat Pay keeps bills for {BILL_MONTHS_KEPT} months, not {day}", "statement_expired")
         info = self._request("trade bill", lambda: self._client.trade_bill(bill_date=day.isoformat()))
         content = self._request("bill download", lambda: self._client.download_bill(info["download_url"]))
         if isinstance(content, str):
             content = content.encode("utf-8")
         if content[:2] == b"\x1f\x8b":
             content = gzip.decompress(content)
+        if str(info.get("hash_type", "SHA1")).upper() != "SHA1":
+            raise _refused(f"unknown bill hash_type {info.get('hash_type')!r}", "bill_hash_mismatch")
+        digest = hashlib.sha1(content, usedforsecurity=False).hexdigest()  # WeChat Pay states SHA1
+        if digest != str(info.get("hash_value", "")).lower():
+            raise PlatformError(
+                f"The bill of {day} does not match its hash_value: download it again",
+                code="bill_hash_mismatch",
+                retryable=True,
+                platform="wechatpay",
+            )
         return parse_trade_bill(content.decode("utf-8-sig"), provider=self.name)
 
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from knox.models import get_token_model
 
@@ -178,15 +179,22 @@ def logout(*, current_token) -> None:
 
 
 # --- profile and consents -------------------------------------------------------------------
-def _platform_of(member) -> tuple[str, str]:
-    """(platform, openid) the member used most recently: content checks go to that platform."""
-    identity = member.identities.order_by("-last_login_at", "-id").values_list("platform", "openid").first()
-    return identity or ("wechat", "")
+def _platform_of(member) -> str:
+    """The platform the member used most recently: content checks go to that platform."""
+    latest = member.identities.order_by(F("last_login_at").desc(nulls_last=True), "-id")
+    return latest.values_list("platform", flat=True).first() or "wechat"
 
 
 def check_member_text(*, member, text: str) -> None:
-    platform, openid = _platform_of(member)
-    miniprogram = platforms.get_miniprogram(platform)
+    miniprogram = platforms.get_miniprogram(_platform_of(member))
+    # The check takes the openid of this mini program: the member's account in another of the
+    # brand's apps (same unionid) is refused by the platform as not matching the appid.
+    openid = (
+        member.identities.filter(platform=miniprogram.name, app_id=miniprogram.app_id)
+        .values_list("openid", flat=True)
+        .first()
+        or ""
+    )
     verdict = _call_platform(lambda: miniprogram.check_text(text, openid=openid))
     if not verdict.passed:
         raise ContentRisky(fields={"nickname": f"content check: {verdict.suggest} {verdict.label}".strip()})

@@ -106,7 +106,31 @@ def paid_order(
         payer_id=f"oWx-{user.pk}" if method == "wechat" else f"2088{user.pk:012d}",
         paid_at=paid_at,
     )
+    if method == "wechat":
+        _sandbox_wechatpay_trade(order, paid_at=paid_at, payer=f"oWx-{user.pk}")
     return Order.objects.select_related("info").get(pk=order.pk)
+
+
+def _sandbox_wechatpay_trade(order, *, paid_at, payer):
+    """The payment as the (sandbox) WeChat Pay knows it: the shipping upload is checked against it."""
+    from django.conf import settings
+
+    from config.money import yuan_to_fen
+    from platforms.sandbox.models import PayTrade
+
+    PayTrade.objects.create(
+        prepay_id=f"wx_factory_{order.pk}",
+        appid=settings.WECHAT_APP_ID,
+        mchid=settings.WECHATPAY_MCH_ID,
+        out_trade_no=order.number,
+        description=f"order {order.number}",
+        total=yuan_to_fen(order.total_incl_tax),
+        payer_openid=payer,
+        notify_url=settings.SITE_URL + "/api/v1/notify/wechatpay/",
+        state=PayTrade.State.SUCCESS,
+        transaction_id=f"4200{order.pk:012d}",
+        success_time=paid_at,
+    )
 
 
 def line_ids(order) -> list[int]:

@@ -13,6 +13,7 @@ def _sandbox(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # The shipping upload waits a minute after payment in production; a story has no minute.
     settings.WECHAT_SHIPPING_UPLOAD_DELAY_SECONDS = 0
+    settings.SANDBOX_WECHAT_SHIPPING_READY_SECONDS = 0  # nor does WeChat's shipping service
     # Journeys log in many shoppers from one client address and sweep every endpoint; the
     # rate limits have their own tests and would only turn the sweep into 429s.
     from rest_framework.throttling import SimpleRateThrottle

@@ -220,7 +220,7 @@ def test_failed_uploads_are_listed_and_retried_from_the_admin(carriers, operator
 
     failures = operator.get(reverse("admin:logistics_failedwechatshippingupload_changelist"))
     assert [u.pk for u in failures.context["cl"].result_list] == [upload.pk]
-    order.payment_transactions.update(payer_id="oWx-fixed")
+    order.payment_transactions.update(payer_id=f"oWx-{order.user_id}")  # the payer WeChat Pay knows
     with django_capture_on_commit_callbacks(execute=True):
         operator.post(
             reverse("admin:logistics_failedwechatshippingupload_changelist"),

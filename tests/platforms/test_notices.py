@@ -3,17 +3,20 @@ grant, sends queued as tasks with retries, and a log of all of it."""
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from platforms.models import NoticeGrant, NoticeLog
 from platforms.sandbox import faults
 from platforms.sandbox.models import SubscribeMessage
 from platforms.services import consume_grant, openid_of, send_notice
 from tests.concurrency import run_concurrently
-from tests.factories import MemberFactory, NoticeGrantFactory, NoticeTemplateFactory, wechat_identity
+from tests.factories import IdentityFactory, MemberFactory, NoticeGrantFactory, NoticeTemplateFactory, wechat_identity
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/notifications/grants/"
 QUERIES_TO_RECORD_GRANTS = 7
+# What the order_shipped event gives the factory's template ({order_number}, {carrier}).
+SHIPPED = {"order_number": "T001", "carrier": "顺丰"}
 
 
 def test_a_shopper_records_the_templates_they_accepted(member, member_api):
@@ -73,7 +76,7 @@ def test_without_a_grant_nothing_is_sent_and_the_log_says_so(member, django_capt
     NoticeTemplateFactory(event="order_shipped")
     wechat_identity(member)
     with django_capture_on_commit_callbacks(execute=True):
-        [log] = send_notice(member=member, event="order_shipped", context={"order_number": "T001"})
+        [log] = send_notice(member=member, event="order_shipped", context=SHIPPED)
     assert log.status == NoticeLog.Status.NO_GRANT
     assert SubscribeMessage.objects.count() == 0
 
@@ -102,7 +105,7 @@ def test_a_platform_outage_is_retried_until_the_notice_goes_out(
     NoticeGrantFactory(member=member, template_id=template.template_id)
     faults.set_fault("wechat", "busy", times=2)
     with django_capture_on_commit_callbacks(execute=True):
-        [log] = send_notice(member=member, event="order_shipped", context={"order_number": "T001"})
+        [log] = send_notice(member=member, event="order_shipped", context=SHIPPED)
     log.refresh_from_db()
     assert log.status == NoticeLog.Status.SENT and log.attempts == 3
     assert SubscribeMessage.objects.count() == 1
@@ -113,7 +116,7 @@ def test_wechat_saying_no_grant_is_logged_and_not_retried(member, django_capture
     wechat_identity(member, openid="o_nogrant_1")
     NoticeGrantFactory(member=member, template_id=template.template_id)
     with django_capture_on_commit_callbacks(execute=True):
-        [log] = send_notice(member=member, event="order_shipped", context={})
+        [log] = send_notice(member=member, event="order_shipped", context=SHIPPED)
     log.refresh_from_db()
     assert (log.status, log.error_code, log.attempts) == (NoticeLog.Status.NO_GRANT, "no_grant", 1)
 
@@ -121,6 +124,9 @@ def test_wechat_saying_no_grant_is_logged_and_not_retried(member, django_capture
 def test_openid_of_is_the_most_recent_wechat_identity(member):
     assert openid_of(member, "wechat") == ""
     wechat_identity(member, openid="o_first")
+    assert openid_of(member, "wechat") == "o_first"
+    # An account in another of the brand's apps is never the one a notice goes to.
+    IdentityFactory(member=member, openid="o_club", app_id="wxclubapp000001", last_login_at=timezone.now())
     assert openid_of(member, "wechat") == "o_first"
 
 
@@ -145,7 +151,7 @@ def test_concurrent_send_notice_calls_queue_exactly_as_many_notices_as_grants():
     template = NoticeTemplateFactory(event="order_shipped")
     wechat_identity(member)
     NoticeGrantFactory(member=member, template_id=template.template_id, remaining=2)
-    run_concurrently(lambda i: send_notice(member=member, event="order_shipped", context={}), times=6)
+    run_concurrently(lambda i: send_notice(member=member, event="order_shipped", context=SHIPPED), times=6)
     statuses = sorted(NoticeLog.objects.values_list("status", flat=True))
     assert statuses.count(NoticeLog.Status.NO_GRANT) == 4
     assert len(statuses) - statuses.count(NoticeLog.Status.NO_GRANT) == 2
@@ -155,7 +161,7 @@ def test_concurrent_send_notice_calls_queue_exactly_as_many_notices_as_grants():
 def test_operations_see_templates_grants_and_the_notice_log_in_the_admin(admin_client, member):
     template = NoticeTemplateFactory(event="order_shipped")
     NoticeGrantFactory(member=member, template_id=template.template_id)
-    send_notice(member=member, event="order_shipped", context={})
+    send_notice(member=member, event="order_shipped", context=SHIPPED)
     for model in ("noticetemplate", "noticegrant", "noticelog"):
         assert admin_client.get(f"/admin/platforms/{model}/").status_code == 200
     log = NoticeLog.objects.get()
@@ -168,4 +174,4 @@ def test_sending_a_notice_takes_a_fixed_number_of_queries(member, django_assert_
     NoticeGrantFactory(member=member, template_id=template.template_id)
     # templates 1, savepoint 2, identity 1, grant update 1, log insert 1 (the task runs after commit)
     with django_assert_num_queries(6):
-        send_notice(member=member, event="order_shipped", context={"order_number": "T001"})
+        send_notice(member=member, event="order_shipped", context=SHIPPED)

@@ -100,7 +100,7 @@ class Sandbox:
         """The payer pays (or fails) in the cashier; the answer of the sandbox's control."""
         answer = client.post(
             self.complete_url,
-            {self.reference_field: prepay.reference, "result": result},
+            {**prepay.client_params, self.reference_field: prepay.reference, "result": result},
             content_type="application/json",
         )
         assert answer.status_code == 200, answer.content

@@ -116,6 +116,9 @@ class _FailingAdapter(requests.adapters.BaseAdapter):
 
 # Each returns one call of the production adapter; with `failing`, its session gets that adapter.
 def _wechat_miniprogram(monkeypatch, failing=None):
+    from platforms.sandbox.views import issue_login_code
+
+    issue_login_code(openid="o1")  # "o1" opened the mini program: msg_sec_check takes its openid
     miniprogram = base.get_miniprogram("wechat")
     if failing:
         miniprogram.client._http.mount(transport.BASE_URLS["wechat"], failing)

@@ -1,11 +1,13 @@
 """The member's profile: nickname checked by the platform, birthday, gender, consents."""
 
 import pytest
+from django.utils import timezone
 
 from platforms.sandbox import faults
 from platforms.sandbox.models import ContentCheck
 from platforms.sandbox.wechat_views import risky_words
-from storefront.members.models import Consent
+from storefront.members.models import Consent, User
+from tests.factories import IdentityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +82,18 @@ def test_nickname_that_passes_the_wechat_check_is_saved(shopper_login):
     assert response.json()["nickname"] == "爱喝茶的猫"
     check = ContentCheck.objects.get()
     assert (check.content, check.openid, check.suggest) == ("爱喝茶的猫", body["account"], "pass")
+
+
+def test_the_check_uses_the_account_in_this_mini_program_not_the_brands_other_app(shopper_login):
+    client, body = shopper_login()
+    member = User.objects.get(pk=body["member"]["id"])
+    # The member's account in the brand's club app (same unionid), used more recently.
+    IdentityFactory(member=member, openid="o-club", app_id="wxclubapp000001", last_login_at=timezone.now())
+
+    response = client.patch("/api/v1/me/", {"nickname": "爱喝茶的猫"}, format="json")
+
+    assert response.status_code == 200
+    assert ContentCheck.objects.get().openid == body["account"]
 
 
 def test_risky_nickname_is_refused_and_not_saved(shopper_login):

@@ -120,7 +120,10 @@ def test_alipay_full_and_partial_refunds(api, committed):
 
 
 def test_alipay_reconciliation_is_clean_then_finds_a_planted_mismatch(api, committed):
+    import datetime as dt
+
     from django.utils import timezone
+    from freezegun import freeze_time
 
     from platforms.sandbox.alipay_models import AlipayTrade
     from storefront.payments import reconciliation
@@ -132,13 +135,19 @@ def test_alipay_reconciliation_is_clean_then_finds_a_planted_mismatch(api, commi
     with committed():
         refund = start_refund(order=order, amount=Decimal("4.00"), key="AS1")
 
-    run = reconciliation.reconcile_day(provider="alipay", day=timezone.localdate())
+    today = timezone.localdate()
+    bill_ready = freeze_time(  # Alipay's bill of a day is there from 09:00 the next day
+        dt.datetime.combine(today + dt.timedelta(days=1), dt.time(9, 30), tzinfo=timezone.get_current_timezone())
+    )
+    with bill_ready:
+        run = reconciliation.reconcile_day(provider="alipay", day=today)
     assert run.is_clean, list(run.lines.values())
     assert (run.statement_lines, run.matched) == (2, 2)
 
     AlipayTrade.objects.update(total_amount=Decimal("19.00"))
     Refund.objects.filter(pk=refund.pk).update(amount=Decimal("3.00"))
-    run = reconciliation.reconcile_day(provider="alipay", day=timezone.localdate())
+    with bill_ready:
+        run = reconciliation.reconcile_day(provider="alipay", day=today)
 
     assert sorted((line.kind, line.entry, line.their_amount, line.our_amount) for line in run.lines.all()) == [
         ("amount_differs", "payment", Decimal("19.00"), Decimal("20.00")),
