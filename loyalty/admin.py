@@ -56,10 +56,22 @@ def member_label(member) -> str:
     return f"{name}（{mask_phone(member.phone)}）" if member.phone else name
 
 
+def staff_label(user) -> str:
+    """The staff member by the name colleagues know (the demo's "市场部 小林")."""
+    if user is None:
+        return "—"
+    return user.nickname or user.get_full_name() or user.username
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+
+    def has_view_permission(self, request, obj=None):
+        # A member's lots and orders' points are part of the account page: whoever may view
+        # the account sees them (the roles grant no permission on these models of their own).
+        return request.user.has_perm("loyalty.view_account")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -199,7 +211,7 @@ class EntryInline(ReadOnlyInline):
 
     @admin.display(description="操作人")
     def by(self, obj):
-        return (obj.staff.get_full_name() or obj.staff.username) if obj.staff_id else "—"
+        return staff_label(obj.staff) if obj.staff_id else "—"
 
 
 class LotInline(ReadOnlyInline):
@@ -339,21 +351,25 @@ class AccountAdmin(admin.ModelAdmin):
             return redirect(reverse("admin:loyalty_account_changelist"))
         form = AdjustForm(request.POST or None, initial={"token": uuid.uuid4().hex})
         if request.method == "POST" and form.is_valid():
-            done, refused = [], []
+            done, repeated, refused = [], [], []
+            started = timezone.now()
             for account in accounts:
                 try:
-                    services.adjust_points(
+                    entry = services.adjust_points(
                         member=account.member,
                         points=form.cleaned_data["points"],
                         reason=form.cleaned_data["reason"],
                         staff=request.user,
                         key=f"{form.cleaned_data['token']}:{account.pk}",
                     )
-                    done.append(member_label(account.member))
+                    # The same form token answers the entry it wrote the first time.
+                    (repeated if entry.created_at < started else done).append(member_label(account.member))
                 except KitError as exc:
                     refused.append(f"{member_label(account.member)}：{exc.fields.get('points') or exc.message}")
             if done:
                 self.message_user(request, f"已调整 {form.cleaned_data['points']:+d} 积分：{'、'.join(done)}")
+            if repeated:
+                self.message_user(request, f"重复提交，未再次调整：{'、'.join(repeated)}", messages.WARNING)
             for line in refused:
                 self.message_user(request, f"未调整 {line}", messages.ERROR)
             if len(accounts) == 1:
@@ -418,7 +434,7 @@ class EntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="操作人")
     def by(self, obj):
-        return (obj.staff.get_full_name() or obj.staff.username) if obj.staff_id else "—"
+        return staff_label(obj.staff) if obj.staff_id else "—"
 
 
 @admin.register(CheckIn)

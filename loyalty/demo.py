@@ -58,14 +58,17 @@ def load_demo() -> str:
         upsert(CheckInReward, lookup={"kind": kind, "day": day}, values={"points": points})
     for kind, points in BONUSES:
         upsert(BonusRule, lookup={"kind": kind}, values={"points": points}, initial={"is_active": True})
-    year = timezone.localtime(timezone.now(), SHANGHAI).year
+    # Double points on everything for the month the demo is first loaded (its dates are set
+    # once, so later it shows as 已结束, as a real campaign would).
+    today = timezone.localtime(timezone.now(), SHANGHAI).date()
+    month_start = dt.datetime(today.year, today.month, 1, tzinfo=SHANGHAI)
     upsert(
         Promotion,
-        lookup={"name": "周末双倍积分"},
+        lookup={"name": "会员月双倍积分"},
         values={"multiplier": Decimal("2.00"), "all_products": True},
         initial={
-            "starts_at": dt.datetime(year, 1, 1, tzinfo=SHANGHAI),
-            "ends_at": dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI),
+            "starts_at": month_start,
+            "ends_at": (month_start + dt.timedelta(days=32)).replace(day=1),
         },
     )
     made = sum(_shopper(*row) for row in SHOPPERS)

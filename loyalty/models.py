@@ -472,7 +472,8 @@ class OrderPoints(models.Model):
         ]
 
     def __str__(self):
-        return str(self.order_id)
+        # The order's number, as staff and the shopper know it (the admin inline shows it).
+        return f"订单 {self.order.number}"
 
     @property
     def pending_points(self) -> int:

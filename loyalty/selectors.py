@@ -9,8 +9,8 @@ Rounding, stated once:
   `redeem_max_share` percent of the goods after discounts, rounded down to the fen, and
   never the whole total (at least 0.01 yuan is left to pay, so the order can be paid).
 - Refunds take back earned points and give back spent points in proportion to the money
-  refunded so far over the money paid, rounded down, and all of them when the order is
-  fully refunded.
+  refunded so far over the money paid for goods (the points' base, without shipping; at
+  most all of them), rounded down, and all of them when the order is fully refunded.
 """
 
 import datetime as dt

@@ -315,11 +315,37 @@ def settle_refund_points(*, order_id, refund_number: str, amount, fully_refunded
             return row
         rules = selectors.current_rules()
         row.refunded = min(row.refunded + to_yuan(amount), row.paid_total)
-        share = Decimal(1) if fully_refunded else row.refunded / row.paid_total
+        # Points are earned and spent on the goods (`base`; shipping earns nothing): a refund of
+        # all the goods takes all of them back, even when the shipping is kept.
+        share = Decimal(1) if fully_refunded or row.base <= 0 else min(row.refunded / row.base, Decimal(1))
 
         def due(total):
             return int((Decimal(total) * share).to_integral_value(rounding=ROUND_DOWN))
 
+        # Spent points come back first, so that earned points taken back can come out of them.
+        if row.redeem_state == RedeemState.CONSUMED:
+            give = max(due(row.used) - row.returned, 0)
+            if give:
+                entry = _write(
+                    account,
+                    Kind.REDEEM_RETURN,
+                    delta=give,
+                    order=order,
+                    reference=refund_number,
+                    key=f"redeem_return:{refund_number}",
+                    reason=f"订单 {order.number} 退款，退回抵扣积分",
+                )
+                left, back = give, []
+                for lot, taken in _net_draws_of_order(order, [Kind.REDEEM_RESERVE, Kind.REDEEM_RETURN]):
+                    part = min(taken, left)
+                    back.append((lot, part))
+                    left -= part
+                    if not left:
+                        break
+                if left:  # lots gone (an erased account, say): a lot of its own
+                    _grant(account, entry, left, expires_at=rules.expiry_for(now))
+                _give_back(account, entry, back)
+                row.returned += give
         claw = max(due(row.earned) - row.clawed, 0)
         if claw and row.earn_state == EarnState.PENDING:
             _write(
@@ -355,29 +381,6 @@ def settle_refund_points(*, order_id, refund_number: str, amount, fully_refunded
                 account.save(update_fields=["lifetime_points", "updated_at"])
             row.clawed += claw
             row.unrecovered += claw - take
-        if row.redeem_state == RedeemState.CONSUMED:
-            give = max(due(row.used) - row.returned, 0)
-            if give:
-                entry = _write(
-                    account,
-                    Kind.REDEEM_RETURN,
-                    delta=give,
-                    order=order,
-                    reference=refund_number,
-                    key=f"redeem_return:{refund_number}",
-                    reason=f"订单 {order.number} 退款，退回抵扣积分",
-                )
-                left, back = give, []
-                for lot, taken in _net_draws_of_order(order, [Kind.REDEEM_RESERVE, Kind.REDEEM_RETURN]):
-                    part = min(taken, left)
-                    back.append((lot, part))
-                    left -= part
-                    if not left:
-                        break
-                if left:  # lots gone (an erased account, say): a lot of its own
-                    _grant(account, entry, left, expires_at=rules.expiry_for(now))
-                _give_back(account, entry, back)
-                row.returned += give
         row.refund_numbers = [*row.refund_numbers, refund_number]
         row.save()
         _refresh_tier(account, rules, now)
@@ -633,7 +636,11 @@ def expire_points(*, now=None) -> int:
     Returns the number of lots expired."""
     now = now or timezone.now()
     account_ids = list(
-        Lot.objects.filter(remaining__gt=0, expires_at__lt=now).values_list("account_id", flat=True).distinct()
+        # order_by(): Lot's default ordering would make DISTINCT run over (account, expiry, id)
+        Lot.objects.filter(remaining__gt=0, expires_at__lt=now)
+        .order_by()
+        .values_list("account_id", flat=True)
+        .distinct()
     )
     count = 0
     for account_id in account_ids:

@@ -22,7 +22,7 @@ from loyalty.models import Account, Entry, Lot, LotDraw, OrderPoints, PointsChec
 logger = logging.getLogger(__name__)
 
 
-def _by_account(queryset, *fields):
+def _by_account(queryset, **fields):
     return {row["account_id"]: row for row in queryset.values("account_id").annotate(**fields)}
 
 

@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import MemberFactory
 
+pytest_plugins = ["tests.browser"]
+
 
 def pytest_configure(config):
     django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
