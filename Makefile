@@ -9,6 +9,10 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint bench install install-dev demo worker schema clean
 
+# The demo's targets run with DEBUG (and so the sandbox) on unless told otherwise; a
+# deployment that sets nothing gets DEBUG and the sandbox off (config/settings.py).
+demo run worker schema: export DEBUG ?= true
+
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -15,9 +15,9 @@ from storefront.demo.upsert import upsert
 
 ORDER_PAGE = "pages/order/detail?number={order_number}"
 # event, title, page, WeChat keywords (type by name), Alipay keywords with their declared types.
-# The order events are sent by the kit today (payments: order_paid; logistics: order_shipped,
-# order_delivered); the others are ready for the campaign and refund work that sends them, with
-# the context each expects in its placeholders.
+# The order events are sent by the kit today (payments: order_paid and order_refunded;
+# logistics: order_shipped, order_delivered); the others are ready for the campaign work that
+# sends them, with the context each expects in its placeholders.
 TEMPLATES = [
     (
         "order_paid",

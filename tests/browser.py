@@ -36,6 +36,15 @@ def browser_page(live_server, monkeypatch):
         page = browser.new_page(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
         page.outside_requests = []
+        # What the browser refused under the content security policy (an inline script, a
+        # style or image from elsewhere): a page that needs one is broken for staff.
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: (
+                page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
 
         def only_the_live_server(route):
             if route.request.url.startswith(live_server.url) or route.request.url.startswith("data:"):

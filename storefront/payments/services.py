@@ -260,6 +260,23 @@ def send_paid_notice(order):
     )
 
 
+def send_refunded_notice(refund):
+    """The "order_refunded" subscribe message of one successful refund: its amount and when
+    the money went back (the refund's own time, in Beijing time)."""
+    order = refund.order
+    if order.user_id is None:
+        return
+    send_notice(
+        member=order.user,
+        event="order_refunded",
+        context={
+            "order_number": order.number,
+            "refund_amount": yuan_str(refund.amount),
+            "refunded_at": timezone.localtime(refund.completed_at or timezone.now()).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
 # --- asking the provider -------------------------------------------------------------------------
 def refresh_payment_status(order):
     """The shopper is back from paying: ask the provider once, so the order shows paid even

@@ -30,6 +30,15 @@ def send_order_paid_notice(order_id):
     send_paid_notice(Order.objects.select_related("user").get(pk=order_id))
 
 
+@shared_task(name="storefront.tasks.send_order_refunded_notice", **RETRY)
+def send_order_refunded_notice(order_id, refund_number):
+    """order_refunded: the shopper's "refund succeeded" subscribe message, once per refund."""
+    from storefront.payments.models import Refund
+    from storefront.payments.services import send_refunded_notice
+
+    send_refunded_notice(Refund.objects.select_related("order__user").get(out_refund_no=refund_number))
+
+
 @shared_task(bind=True, name="storefront.tasks.submit_refund", max_retries=12, default_retry_delay=300)
 def submit_refund(self, refund_id):
     """Sends a refund to its provider; retried while the provider is unavailable."""

@@ -137,7 +137,27 @@ def _base_env():
 
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "PLATFORM_SANDBOX", "DEBUG")}
     env["DEBUG"] = "false"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"  # the kit's own, not the tests' (tests/settings.py)
     return env
+
+
+def test_with_nothing_set_debug_and_the_sandbox_are_off_and_the_demo_key_is_refused():
+    """A deployment that forgets DEBUG=false gets production's defaults, not the demo's."""
+    env = {k: v for k, v in _base_env().items() if k != "DEBUG"}
+    result = _run_settings_with(env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); django.setup();"
+        "from django.conf import settings as s; from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/sandbox/'); mounted = True\nexcept Resolver404:\n    mounted = False\n"
+        "print(s.DEBUG, s.PLATFORM_SANDBOX, mounted, 'platforms.sandbox' in s.INSTALLED_APPS)"
+    )
+    env["SECRET_KEY"] = "k3y-" + "q9Zr" * 15
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "False", "False"]
 
 
 def test_production_refuses_the_demo_secret_key():

@@ -108,3 +108,4 @@ def test_a_marketer_changes_the_rate_adjusts_points_and_reads_the_liability(live
     page.screenshot(path=SCREENSHOTS.format("liability"), full_page=True)
 
     assert page.outside_requests == []
+    assert page.csp_violations == []

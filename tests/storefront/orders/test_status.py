@@ -131,6 +131,7 @@ def test_after_setup_alone_every_event_has_its_receivers():
     assert receivers_of(events.order_refunded) == [
         "logistics.receivers.ship_rest_if_refunded",
         "loyalty.receivers.settle_points_of_refund",
+        "storefront.payments.receivers.send_refunded_notice_of_refund",
     ]
     assert receivers_of(member_events.member_merged) == [
         "loyalty.receivers.move_points_of_merged_member",
