@@ -1,6 +1,7 @@
 """Builds the benchmark database: migrate, the bulk catalog (bench/catalog.py), members who
 logged in from WeChat with bearer tokens, a flash-sale SKU in the flash-sale buyers'
-baskets, and a pickup store. Run inside
+baskets, points buyers holding points (granted through loyalty.services, as a marketer's
+adjustment) with a SKU in their basket, and a pickup store. Run inside
 the benchmark virtualenv with DJANGO_SETTINGS_MODULE=bench.settings; writes what the load
 generator needs as JSON to the path given."""
 
@@ -11,7 +12,7 @@ import time
 import django
 
 
-def main(out_path, members, flash_buyers=range(0)):
+def main(out_path, members, flash_buyers=range(0), points_buyers=range(0), points=0):
     django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ def main(out_path, members, flash_buyers=range(0)):
     from oscar.core.loading import get_model
 
     from bench import catalog
+    from loyalty import services as loyalty_services
     from platforms.base import LoginResult
     from storefront.basket.services import add_line
     from storefront.members.services import find_or_create_member, issue_token
@@ -54,6 +56,30 @@ def main(out_path, members, flash_buyers=range(0)):
         add_line(member=User.objects.get(identities__openid=f"o_bench_{n:05d}"), sku_id=flash_sku, quantity=1)
     print(f"  {len(flash_buyers)} flash-sale baskets in {time.monotonic() - started:.1f} s", flush=True)
 
+    Product = get_model("catalogue", "Product")
+    StockRecord = get_model("partner", "StockRecord")
+    skus = list(
+        StockRecord.objects.filter(num_in_stock__gte=200)
+        .exclude(product_id=flash_sku)
+        .order_by("pk")
+        .values_list("product_id", flat=True)[:400]
+    )
+
+    # The points buyers: `points` available each, granted as a marketer does it (a manual
+    # adjustment with a reason, one lot each), and one SKU in the basket (12 to 48 yuan: the
+    # rules' default cap of half the goods allows at least 600 points on it).
+    started = time.monotonic()
+    marketer, _ = User.objects.get_or_create(
+        username="bench_marketer", defaults={"is_staff": True, "is_superuser": True}
+    )
+    for n in points_buyers:
+        member = User.objects.get(identities__openid=f"o_bench_{n:05d}")
+        loyalty_services.adjust_points(
+            member=member, points=points, reason="基准测试发放", staff=marketer, key=f"bench-{n}"
+        )
+        add_line(member=member, sku_id=skus[n % len(skus)], quantity=1)
+    print(f"  {len(points_buyers)} points buyers in {time.monotonic() - started:.1f} s", flush=True)
+
     # A shop that has taken payments before has Oscar's payment source types; the first
     # payments of a new shop create them, and concurrent first payments may create two
     # (see the benchmark report), so they exist before the notification scenario runs.
@@ -61,15 +87,7 @@ def main(out_path, members, flash_buyers=range(0)):
     for name in SOURCE_TYPE_NAMES.values():
         SourceType.objects.get_or_create(name=name)
 
-    Product = get_model("catalogue", "Product")
-    StockRecord = get_model("partner", "StockRecord")
     parents = list(Product.objects.filter(structure="parent").order_by("pk").values_list("pk", flat=True))
-    skus = list(
-        StockRecord.objects.filter(num_in_stock__gte=200)
-        .exclude(product_id=flash_sku)
-        .order_by("pk")
-        .values_list("product_id", flat=True)[:400]
-    )
     store = Store.objects.filter(offers_pickup=True, is_active=True).first() or Store.objects.create(
         code="bench",
         name="Bench store",
@@ -105,4 +123,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "--migrate":
         migrate()
     else:
-        main(sys.argv[1], int(sys.argv[2]), range(int(sys.argv[3]), int(sys.argv[4])))
+        points_buyers = range(int(sys.argv[5]), int(sys.argv[6])) if len(sys.argv) > 6 else range(0)
+        points = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+        main(sys.argv[1], int(sys.argv[2]), range(int(sys.argv[3]), int(sys.argv[4])), points_buyers, points)

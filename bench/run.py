@@ -48,12 +48,20 @@ LOCAL_DATABASE = "postgres://kit:kit@127.0.0.1:5432/kit_bench"
 KIT_MEMBERS = range(0, 600)
 FLASH_MEMBERS = range(600, 1100)
 PEER_MEMBERS = range(1100, 1700)
-MEMBERS = 1700
+# Loyalty: members checking in for the first time (warm-up, then timed), and members holding
+# points with a basket ready, who check out using some of them.
+CHECK_IN_MEMBERS = range(1700, 2200)
+POINTS_MEMBERS = range(2200, 2550)
+MEMBERS = 2550
 ADDS = 600  # timed add-to-basket requests per server (plus a warm-up of 200: every member gets a line)
 ORDERS = 300  # timed checkouts (plus a warm-up of WARMUP_ORDERS)
 WARMUP_ORDERS = 50
 FLASH_BUYERS, FLASH_UNITS = 500, 100
 HOT_PRODUCTS = 200
+CHECK_INS, WARMUP_CHECK_INS = 400, 100  # members checking in, timed and warm-up
+REPEATED_TAPS = 0.1  # share of the timed members who tap check-in a second time
+POINTS_GRANTED, POINTS_USED = 1000, 500  # each points buyer's balance, and what one order uses (5.00 yuan)
+POINTS_ORDERS = 300  # timed checkouts with points (plus a warm-up of WARMUP_ORDERS)
 
 TARGETS = {  # scenario -> (least kit / oscar-api, least kit / ceiling)
     "product list (page of 20)": (3.0, 0.5),
@@ -172,6 +180,9 @@ def start_redis():
 def server_env(database_url, redis_url, settings):
     env = dict(os.environ)
     env.update(
+        # The kit's settings load as for the demo (the WeChat Pay sandbox on, plain HTTP on
+        # loopback: no HTTPS redirect); bench.settings then switches DEBUG off for Django.
+        DEBUG="true",
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=database_url,
         SECRET_KEY=SECRET,
@@ -297,6 +308,9 @@ def main():
             MEMBERS,
             FLASH_MEMBERS.start,
             FLASH_MEMBERS.start + FLASH_BUYERS,
+            POINTS_MEMBERS.start,
+            POINTS_MEMBERS.stop,
+            POINTS_GRANTED,
             cwd=ROOT,
             env=kit_env,
         )
@@ -434,7 +448,119 @@ def scenarios(data):
     notified, check = notifications_scenario(orders)
     add("payment notifications (10% duplicates)", notified)["kit"]["check"] = check
     rows.append(flash_sale(data, tokens, ceiling))
+
+    # 8. daily check-in: each member's first check-in, a tenth of them tapping twice.
+    checked_in, check = check_in_scenario(tokens)
+    add("daily check-in (10% tapped twice)", checked_in)["kit"]["check"] = check
+
+    # 9. checkout with points: members holding points (bench.prepare) check out their basket
+    # using some of them, picking up in store as in scenario 5.
+    spent, check = points_checkout_scenario(data, tokens)
+    add("checkout with points", spent)["kit"]["check"] = check
     return rows
+
+
+def repeated(items, share):
+    """`items` in sending order with a `share` of them sent a second time a few places later
+    (a shopper's double tap, or a retry after a timeout)."""
+    every = max(1, round(1 / share)) if share else 0
+    ordered, again = [], []
+    for index, item in enumerate(items):
+        ordered.append(item)
+        if every and index % every == every - 1:
+            again.append(item)
+        if again and index % 3 == 0:
+            ordered.append(again.pop(0))
+    return ordered + again
+
+
+def check_in_scenario(tokens):
+    """8. `POST /api/v1/loyalty/check-in/`, each request another member checking in for the
+    first time (their points account is opened by it), a tenth of them tapping a second time
+    a few requests later: that tap must answer 409 `already_checked_in`. Afterwards every
+    member who checked in must have been paid once (one check-in, one ledger entry, the
+    balance it says), and `loyalty.verification` must find the ledger, lots and balances of
+    every account in agreement."""
+    members = list(CHECK_IN_MEMBERS)
+    warm, timed = members[:WARMUP_CHECK_INS], members[WARMUP_CHECK_INS : WARMUP_CHECK_INS + CHECK_INS]
+
+    def tap(member):
+        return post_json("/api/v1/loyalty/check-in/", {}, auth(tokens[member]))
+
+    warmed = drive(
+        "kit: daily check-in (warm-up)",
+        HOST,
+        KIT_PORT,
+        lambda i: tap(warm[i]),
+        len(warm),
+        CONCURRENCY,
+        ok_statuses=(201,),
+        time_limit=TIME_LIMIT / 4,
+        keep_bodies=True,
+    )
+    taps = repeated(timed, REPEATED_TAPS)
+    result = drive(
+        "kit: daily check-in (10% tapped twice)",
+        HOST,
+        KIT_PORT,
+        lambda i: tap(taps[i]),
+        len(taps),
+        CONCURRENCY,
+        ok_statuses=(201, 409),
+        keep_bodies=True,
+    )
+    show(result)
+    answered = {}  # member -> the statuses of its taps
+    refused_otherwise = []
+    for index, (status, payload) in result.bodies.items():
+        answered.setdefault(taps[index], []).append(status)
+        if status == 409 and json.loads(payload).get("error", {}).get("code") != "already_checked_in":
+            refused_otherwise.append(payload)
+    sent = sorted(warm[index] for index in warmed.bodies) + sorted(answered)
+    check = in_process(ENV["kit"], "bench.verify", "check_ins", data=sent)
+    check["taps"] = len(result.bodies)
+    check["already_checked_in"] = sum(statuses.count(409) for statuses in answered.values()) - len(refused_otherwise)
+    # Each member's first answered tap pays; a second one is refused.
+    wrong_answers = sum(1 for statuses in answered.values() if statuses.count(201) != 1) + len(refused_otherwise)
+    check["ok"] = (
+        result.errors == 0
+        and warmed.errors == 0
+        and wrong_answers == 0
+        and check["paid_once"] == len(sent)
+        and check["already_checked_in"] == check["taps"] - len(answered)
+        and check["drifted_accounts"] == 0
+    )
+    print(f"    check: {check}", flush=True)
+    return result, check
+
+
+def points_checkout_scenario(data, tokens):
+    """9. `POST /api/v1/checkout/` with `use_points`: members holding POINTS_GRANTED points
+    (granted in bench/prepare.py through loyalty.services) check out the basket prepared for
+    them using POINTS_USED. Every order must reserve the points once, and the ledger agree."""
+    buyers = list(POINTS_MEMBERS)
+    body = {"store_id": data["store_id"], "payment_method": "wechat", "use_points": POINTS_USED}
+    total = min(POINTS_ORDERS, len(buyers) - WARMUP_ORDERS)
+
+    def place(i):
+        return post_json("/api/v1/checkout/", body, {**auth(tokens[buyers[i]]), "Idempotency-Key": uuid.uuid4().hex})
+
+    result = measure("kit: checkout with points", KIT_PORT, place, total=total, warmup=WARMUP_ORDERS, keep_bodies=True)
+    numbers = [json.loads(payload)["number"] for status, payload in result.bodies.values() if status == 201]
+    check = in_process(
+        ENV["kit"],
+        "bench.verify",
+        "points_orders",
+        data={"numbers": numbers, "used": POINTS_USED, "granted": POINTS_GRANTED},
+    )
+    check["ok"] = (
+        result.errors == 0
+        and check["reserved_once"] == len(numbers)
+        and check["balances_right"] == len(numbers)
+        and check["drifted_accounts"] == 0
+    )
+    print(f"    check: {check}", flush=True)
+    return result, check
 
 
 def notifications_scenario(orders):

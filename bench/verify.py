@@ -3,7 +3,11 @@
 `python -m bench.verify payments` reads order numbers on stdin and prints how many of those
 orders are paid and how many payment transactions each has; `baskets` reads member indexes
 and prints those with lines in an open basket; `python -m bench.verify flash
-<sku>` prints the orders holding the flash-sale SKU and what its stock record says."""
+<sku>` prints the orders holding the flash-sale SKU and what its stock record says;
+`check_ins` reads the indexes of members who checked in and prints how many were paid once;
+`points_orders` reads {"numbers", "used", "granted"} and prints how many of those orders
+reserved their points once. The last two also run `loyalty.verification` over every account
+(ledger, lots and balances) and print how many disagree."""
 
 import json
 import sys
@@ -62,11 +66,107 @@ def flash(sku):
     }
 
 
+def _members_by_index(indexes):
+    from django.contrib.auth import get_user_model
+
+    openids = {f"o_bench_{n:05d}": n for n in indexes}
+    rows = get_user_model().objects.filter(identities__openid__in=list(openids))
+    return dict(rows.values_list("identities__openid", "pk")), openids
+
+
+def _ledger():
+    """loyalty.verification over every account (not recorded as a PointsCheck)."""
+    from loyalty.verification import verify_points
+
+    check = verify_points(record=False)
+    return {"accounts": check.accounts, "drifted_accounts": check.drifted, "drift_samples": check.details[:3]}
+
+
+def check_ins(members):
+    """Of these members (by index), how many checked in once and were paid once: one
+    check-in row, one check-in entry of the same points, an account holding just those."""
+    from django.db.models import Count, Sum
+
+    from loyalty.models import Account, CheckIn, Entry
+
+    by_openid, _ = _members_by_index(members)
+    ids = list(by_openid.values())
+    days = dict(
+        CheckIn.objects.filter(account__member_id__in=ids)
+        .values_list("account__member_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    day_points = dict(
+        CheckIn.objects.filter(account__member_id__in=ids)
+        .values_list("account__member_id")
+        .annotate(p=Sum("points"))
+        .order_by()
+    )
+    entries = {
+        member: (n, points)
+        for member, n, points in Entry.objects.filter(account__member_id__in=ids, kind=Entry.Kind.CHECK_IN)
+        .values_list("account__member_id")
+        .annotate(n=Count("id"), p=Sum("delta"))
+        .order_by()
+        .values_list("account__member_id", "n", "p")
+    }
+    available = dict(Account.objects.filter(member_id__in=ids).values_list("member_id", "available"))
+    paid_once = sum(
+        1
+        for member in ids
+        if days.get(member) == 1 and entries.get(member) == (1, day_points[member]) == (1, available.get(member))
+    )
+    return {
+        "members": len(members),
+        "check_ins": sum(days.values()),
+        "paid_once": paid_once,
+        "paid_more_than_once": sum(1 for member in ids if entries.get(member, (0, 0))[0] > 1),
+        "not_paid": len(members) - len([member for member in ids if days.get(member)]),
+        **_ledger(),
+    }
+
+
+def points_orders(request):
+    """Of these orders, how many reserved exactly `used` points once, and how many of their
+    members hold `granted - used` available and `used` reserved."""
+    from django.db.models import Count
+
+    from loyalty.models import Entry, OrderPoints
+
+    numbers, used, granted = request["numbers"], request["used"], request["granted"]
+    rows = list(OrderPoints.objects.filter(order__number__in=numbers).select_related("account"))
+    reserves = dict(
+        Entry.objects.filter(order__number__in=numbers, kind=Entry.Kind.REDEEM_RESERVE)
+        .values_list("order_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "orders": len(numbers),
+        "reserved_once": sum(
+            1
+            for row in rows
+            if row.redeem_state == OrderPoints.RedeemState.RESERVED
+            and row.used == used
+            and reserves.get(row.order_id) == 1
+        ),
+        "balances_right": sum(
+            1 for row in rows if (row.account.available, row.account.reserved) == (granted - used, used)
+        ),
+        **_ledger(),
+    }
+
+
 if __name__ == "__main__":
     django.setup()
     if sys.argv[1] == "payments":
         print(json.dumps(payments(json.load(sys.stdin))))
     elif sys.argv[1] == "baskets":
         print(json.dumps(baskets(json.load(sys.stdin))))
+    elif sys.argv[1] == "check_ins":
+        print(json.dumps(check_ins(json.load(sys.stdin)), ensure_ascii=False))
+    elif sys.argv[1] == "points_orders":
+        print(json.dumps(points_orders(json.load(sys.stdin)), ensure_ascii=False))
     else:
         print(json.dumps(flash(int(sys.argv[2]))))

@@ -43,4 +43,9 @@ def add_error_responses(result, generator, request, public):
                 ("429", "Rate limited"),
             ):
                 responses.setdefault(code, {"description": text, "content": {"application/json": {"schema": ref}}})
+            if "requestBody" in operation:  # a body of a type the route does not parse
+                responses.setdefault(
+                    "415",
+                    {"description": "Unsupported media type", "content": {"application/json": {"schema": ref}}},
+                )
     return result
