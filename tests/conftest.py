@@ -51,6 +51,19 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _celery_may_join_results():
+    """Celery runs an eager task with a process-wide "joining would block" flag set and
+    restores the value it saw on entry. Threads racing eager tasks (the PostgreSQL race
+    tests) can restore each other's True, which leaves every later `.get()` in the process
+    refusing with "Never call result.get() within a task!". No test runs inside a worker,
+    so every test starts with the flag down."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
 @pytest.fixture
 def api():
     """An anonymous API client."""
