@@ -231,6 +231,42 @@ if STORAGES["default"]["BACKEND"].startswith("storages."):
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Private uploads (config/private_media.py, config/images.py; docs/orders.md) ----------
+# Files only their owner and permitted staff may see (after-sales photos; UGC later). On
+# disk they live in PRIVATE_MEDIA_ROOT, which must be outside MEDIA_ROOT, and are served by
+# the signed, permission-checked view /private-media/. On object storage they live under the
+# bucket's PRIVATE_MEDIA_LOCATION prefix (or in PRIVATE_MEDIA_BUCKET), written private, and
+# are handed out as presigned URLs (django-storages' query-string auth). Either way a URL
+# works for PRIVATE_MEDIA_URL_SECONDS.
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private-media"))
+PRIVATE_MEDIA_URL_SECONDS = env.int("PRIVATE_MEDIA_URL_SECONDS", default=900)
+if STORAGES["default"]["BACKEND"].startswith("storages."):
+    STORAGES["private"] = {
+        "BACKEND": env("PRIVATE_STORAGE_BACKEND", default=STORAGES["default"]["BACKEND"]),
+        "OPTIONS": {
+            "bucket_name": env("PRIVATE_MEDIA_BUCKET", default=AWS_STORAGE_BUCKET_NAME),
+            "location": env("PRIVATE_MEDIA_LOCATION", default="private"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": PRIVATE_MEDIA_URL_SECONDS,
+            "custom_domain": None,  # a public CDN domain would hand out unsigned URLs
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["private"] = {
+        "BACKEND": env("PRIVATE_STORAGE_BACKEND", default="config.private_media.PrivateFileSystemStorage")
+    }
+    if Path(PRIVATE_MEDIA_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+        raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT: MEDIA_URL would serve it.")
+# Who may see a private file: name prefix (the field's upload_to) -> function (user, name).
+PRIVATE_MEDIA_ACCESS = {"after-sales/": "storefront.orders.selectors.may_view_after_sales_photo"}
+# After-sales photos: refused above these (bytes, pixels read from the header), stored as
+# JPEG of at most AFTER_SALES_PHOTO_SIZE pixels a side, enough to judge a damaged parcel.
+AFTER_SALES_PHOTO_MAX_BYTES = env.int("AFTER_SALES_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+AFTER_SALES_PHOTO_MAX_PIXELS = env.int("AFTER_SALES_PHOTO_MAX_PIXELS", default=50_000_000)
+AFTER_SALES_PHOTO_SIZE = env.int("AFTER_SALES_PHOTO_SIZE", default=2048)
+
 # Security: on when DEBUG is off, so `manage.py check --deploy` is clean.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,6 +10,7 @@ from django.urls import include, path, reverse
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import private_media
 from config.views import healthz
 
 
@@ -98,6 +99,8 @@ api_v1 = [
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    # Private uploads (after-sales photos): signed, expiring, checked per viewer; never a listing.
+    path("private-media/<str:token>/<str:filename>", private_media.serve, name="private-media"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

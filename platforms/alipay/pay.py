@@ -10,6 +10,11 @@ What Alipay refuses is checked or formatted here first, so it is never sent: out
 (at most 64 of [A-Za-z0-9_]), the subject (no / = &: they are replaced), amounts (two
 decimals, 0.01 to 100000000.00), time_expire ("yyyy-MM-dd HH:mm:ss", Beijing time), and no
 bill asked before it exists (a day's bill from 09:00 Beijing time the next day).
+
+Every amount Alipay sends (notifications, trade.query, refund answers, bills) is read by
+`alipay_yuan` only: yuan as Alipay writes them, "68", "68.5" or "68.00", and nothing else
+("68.004", "6.8e1", "+68.00", " 68.00", "068" are refused, never rounded). A notification with
+such an amount, or a paid one without trade_no, is an InvalidNotification and changes nothing.
 """
 
 from __future__ import annotations
@@ -17,15 +22,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import zipfile
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from django.http import HttpResponse
 from django.utils import timezone
 
-from config.money import to_yuan, yuan_str
+from config.money import MoneyFormatError, parse_yuan, to_yuan, yuan_str
 from platforms.alipay.client import PLATFORM, build_client
 from platforms.alipay.miniprogram import is_user_id
 from platforms.base import (
@@ -47,6 +53,20 @@ SUBJECT_FORBIDDEN = re.compile(r"[/=&]")
 SUBJECT_MAX = 256
 # Price: "精确到小数点后两位, 取值范围[0.01,100000000]" (same page).
 AMOUNT_MIN, AMOUNT_MAX = Decimal("0.01"), Decimal("100000000.00")
+# The amount fields (yuan strings) of trade_status_sync notifications and of the trade.query,
+# trade.refund and fastpay.refund.query answers: each one present is read by alipay_yuan.
+AMOUNT_FIELDS = (
+    "total_amount",
+    "receipt_amount",
+    "buyer_pay_amount",
+    "invoice_amount",
+    "point_amount",
+    "discount_amount",
+    "mdiscount_amount",
+    "refund_fee",
+    "send_back_fee",
+    "refund_amount",
+)
 # Bills: none for today; "当日数据一般于次日 9 点前生成" (alipay.data.dataservice.bill.downloadurl.query).
 BILL_READY_AT = dt.time(9, 0)
 
@@ -58,13 +78,30 @@ TRADE_STATES = {
 }
 
 
-def _amount(value, *, error=PlatformError) -> Decimal | None:
-    if value in (None, ""):
-        return None
+logger = logging.getLogger(__name__)
+
+
+def _platform_error(code: str, message: str) -> PlatformError:
+    return PlatformError(message, code=code, platform=PLATFORM)
+
+
+def alipay_yuan(value, *, name: str = "amount", signed: bool = False, error=_platform_error) -> Decimal:
+    """The one reader of an amount Alipay sends: a str of yuan ("68", "68.5", "68.00"; with
+    `signed`, as bills write refunds, also "-68.00") -> Decimal with two places. Anything else
+    raises error("bad_amount", message): PlatformError unless the caller says otherwise."""
     try:
-        return to_yuan(Decimal(str(value)))
-    except (InvalidOperation, ValueError, TypeError):
-        raise error(f"Alipay amount {value!r} is not a number", code="bad_amount", platform=PLATFORM) from None
+        return parse_yuan(value, signed=signed)
+    except MoneyFormatError:
+        raise error("bad_amount", f"{name} {value!r} is not yuan with at most two decimals") from None
+
+
+def _amounts(fields: dict, *, error=_platform_error) -> dict[str, Decimal | None]:
+    """Every amount field of a notification or an answer, read by alipay_yuan; an absent (or
+    empty) one is None. One malformed field refuses the whole, even one the kit does not use."""
+    return {
+        name: alipay_yuan(fields[name], name=name, error=error) if fields.get(name, "") != "" else None
+        for name in AMOUNT_FIELDS
+    }
 
 
 def _alipay_time(value: str) -> dt.datetime | None:
@@ -135,13 +172,19 @@ class AlipayPay(PaymentProvider):
             expires_at=expires_at,
         )
 
-    def _trade_state(self, fields: dict, *, state: str) -> TradeState:
+    def _trade_state(self, fields: dict, *, state: str, error=_platform_error) -> TradeState:
+        """A notification's or trade.query's fields as a TradeState. Refused (error(code,
+        message)) when an amount is not in Alipay's format, or a paid trade has no trade_no."""
+        amounts = _amounts(fields, error=error)
+        trade_no = fields.get("trade_no", "")
+        if state in ("paid", "refunded") and not (isinstance(trade_no, str) and trade_no.strip()):
+            raise error("missing_transaction_id", f"a {fields.get('trade_status')} trade without trade_no")
         return TradeState(
             provider=PLATFORM,
             out_trade_no=fields.get("out_trade_no", ""),
             state=state,
-            transaction_id=fields.get("trade_no", ""),
-            amount=_amount(fields.get("total_amount")),
+            transaction_id=trade_no,
+            amount=amounts["total_amount"],
             app_id=fields.get("app_id") or self.credentials.app_id,
             merchant_id=fields.get("seller_id") or self.credentials.seller_id,
             payer_id=fields.get("buyer_id") or fields.get("buyer_user_id") or fields.get("buyer_open_id") or "",
@@ -158,7 +201,11 @@ class AlipayPay(PaymentProvider):
                 return TradeState(provider=PLATFORM, out_trade_no=out_trade_no, state="not_found", raw=exc.raw or {})
             raise
         # The answer is signed by Alipay for our own app: its ids are ours.
-        return self._trade_state(body, state=TRADE_STATES.get(body.get("trade_status", ""), "unknown"))
+        return self._trade_state(
+            body,
+            state=TRADE_STATES.get(body.get("trade_status", ""), "unknown"),
+            error=lambda code, message: _platform_error(code, f"Alipay trade.query of {out_trade_no}: {message}"),
+        )
 
     def close(self, out_trade_no: str) -> None:
         try:
@@ -189,11 +236,20 @@ class AlipayPay(PaymentProvider):
         if reason:
             biz["refund_reason"] = reason[:256]
         body = self.client.call("alipay.trade.refund", biz)
+        state = "success" if body.get("fund_change") == "Y" else "processing"
+        try:
+            _amounts(body)
+        except PlatformError as exc:
+            # Alipay took the request, so this is no refusal (a refused refund may be started
+            # again under a new number, and this one could still settle): an answer whose
+            # amounts are not Alipay's is not believed, and the refund query says when it is done.
+            logger.warning("Alipay refund %s answered %s: kept in flight", out_refund_no, exc.message)
+            state = "processing"
         return RefundState(
             provider=PLATFORM,
             out_trade_no=out_trade_no,
             out_refund_no=out_refund_no,
-            state="success" if body.get("fund_change") == "Y" else "processing",
+            state=state,
             amount=to_yuan(amount),
             refund_id=body.get("trade_no", ""),
             raw=body,
@@ -208,12 +264,16 @@ class AlipayPay(PaymentProvider):
         # (asked again later), never `failed`: a failed refund may be started again under a new
         # number, and this one could still settle, paying the shopper twice.
         done = body.get("refund_status") == "REFUND_SUCCESS"
+        amounts = _amounts(
+            body,
+            error=lambda code, message: _platform_error(code, f"Alipay refund query of {out_refund_no}: {message}"),
+        )
         return RefundState(
             provider=PLATFORM,
             out_trade_no=out_trade_no,
             out_refund_no=out_refund_no,
             state="success" if done else "processing",
-            amount=_amount(body.get("refund_amount")),
+            amount=amounts["refund_amount"],
             refund_id=body.get("trade_no", ""),
             raw=body,
         )
@@ -242,14 +302,15 @@ class AlipayPay(PaymentProvider):
         if status not in TRADE_STATES:
             raise refuse("unknown_status", f"trade_status {status!r}")
         for name in ("notify_id", "out_trade_no", "trade_no", "total_amount"):
-            if not fields.get(name):
-                raise refuse("malformed", f"no {name}")
-        amount = _amount(fields["total_amount"], error=InvalidNotification)
+            if not fields.get(name, "").strip():
+                raise refuse("malformed" if name != "trade_no" else "missing_transaction_id", f"no {name}")
+        amounts = _amounts(fields, error=refuse)
+        amount = amounts["total_amount"]
 
         refund = None
         state = TRADE_STATES[status]
-        if fields.get("out_biz_no") and (fields.get("send_back_fee") or fields.get("refund_fee")):
-            refunded = _amount(fields.get("refund_fee"), error=InvalidNotification)
+        if fields.get("out_biz_no") and (amounts["send_back_fee"] is not None or amounts["refund_fee"] is not None):
+            refunded = amounts["refund_fee"]
             if status == "TRADE_CLOSED" and refunded == amount:
                 state = "refunded"
             refund = RefundState(
@@ -259,11 +320,11 @@ class AlipayPay(PaymentProvider):
                 state="success",
                 # send_back_fee is this refund; refund_fee is the trade's refunded total so far, so
                 # without send_back_fee the amount is unknown here (None): the kit books its own.
-                amount=_amount(fields.get("send_back_fee"), error=InvalidNotification),
+                amount=amounts["send_back_fee"],
                 refund_id=fields["trade_no"],
                 raw=fields,
             )
-        trade = self._trade_state(fields, state=state)
+        trade = self._trade_state(fields, state=state, error=refuse)
         return PaymentNotification(
             provider=PLATFORM,
             notification_id=fields["notify_id"],
@@ -368,14 +429,19 @@ def parse_bill(archive: bytes) -> list[StatementLine]:
         if len(cells) < len(header):
             continue
         is_refund = cells[index["kind"]] == "退款"
-        amount = _amount(cells[index["amount"]])
+        amount = alipay_yuan(
+            cells[index["amount"]],
+            name=f"bill amount of {cells[index['out_trade_no']]!r}",
+            signed=True,
+            error=lambda code, message: _platform_error("bad_bill", f"Alipay bill: {message}"),
+        )
         lines.append(
             StatementLine(
                 provider=PLATFORM,
                 kind="refund" if is_refund else "payment",
                 out_trade_no=cells[index["out_trade_no"]],
                 transaction_id=cells[index["trade_no"]],
-                amount=abs(amount) if amount is not None else Decimal("0.00"),
+                amount=abs(amount),
                 out_refund_no=cells[index["out_request_no"]] if is_refund else "",
                 happened_at=_alipay_time(cells[index["finished"]]),
             )

@@ -16,6 +16,11 @@ present, the signature is not a WECHATPAY/SIGNTEST/ probe, the timestamp is with
 minutes, the RSA signature verifies, the AES-256-GCM resource decrypts with the APIv3 key,
 and the appid and mchid are ours. Any failure raises InvalidNotification.
 
+Amounts are integer fen in WeChat Pay's JSON: every fen field of an `amount` object (in
+notifications and in query and refund answers) must be an int from 0 up, never a bool, a
+float, a string or negative (config.money.parse_fen); a paid trade must name its
+transaction_id. A notification failing either is an InvalidNotification and changes nothing.
+
 Calls WeChat Pay would refuse are refused here first (PlatformError, nothing sent): a notify_url
 with a query string or without HTTPS outside loopback, a time_expire already past, an
 out_refund_no outside [A-Za-z0-9_-|*@] or over 64, a bill older than the three months WeChat Pay
@@ -33,6 +38,7 @@ import hashlib
 import io
 import ipaddress
 import json
+import logging
 import re
 import secrets
 import threading
@@ -49,7 +55,7 @@ from django.http import HttpResponse, JsonResponse
 from wechatpayv3 import WeChatPay as WeChatPayClient
 from wechatpayv3 import WeChatPayType
 
-from config.money import fen_to_yuan, yuan_to_fen
+from config.money import MoneyFormatError, fen_to_yuan, parse_fen, parse_yuan, yuan_to_fen
 from platforms import transport
 from platforms.base import (
     SHANGHAI,
@@ -80,7 +86,20 @@ ORDER_NOT_EXIST = "order_not_exist"  # WeChat Pay's 404 code for an out_trade_no
 OUT_REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")
 # "对账单接口只能下载三个月以内的账单" (pay.weixin.qq.com, 申请交易账单).
 BILL_MONTHS_KEPT = 3
+# The fen fields of the `amount` object of a transaction or a refund (pay.weixin.qq.com:
+# 查询订单, 支付通知, 退款申请, 查询单笔退款, 退款结果通知). Each one present is read by parse_fen.
+FEN_FIELDS = (
+    "total",
+    "payer_total",
+    "refund",
+    "payer_refund",
+    "settlement_refund",
+    "settlement_total",
+    "discount_refund",
+    "refund_fee",
+)
 _routing_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 def _read(path: str) -> str:
@@ -154,6 +173,28 @@ def _path_part(value: str) -> str:
 
 def _refused(message: str, code: str) -> PlatformError:
     return PlatformError(message, code=code, platform="wechatpay")
+
+
+def _answer_error(code: str, message: str) -> PlatformError:
+    return PlatformError(f"WeChat Pay answered {message}", code=code, platform="wechatpay")
+
+
+def _fen_amounts(data: dict, *, error=_answer_error) -> dict[str, int]:
+    """The fen fields present in data["amount"], each checked by parse_fen; any other value
+    (True, 68.0, "6800", -1, null) raises error("bad_amount", message)."""
+    amount = data.get("amount")
+    if amount is None:
+        return {}
+    if not isinstance(amount, dict):
+        raise error("bad_amount", f"amount {amount!r} is not an object")
+    fen = {}
+    for name in FEN_FIELDS:
+        if name in amount:
+            try:
+                fen[name] = parse_fen(amount[name])
+            except MoneyFormatError:
+                raise error("bad_amount", f"amount.{name} {amount[name]!r} is not a whole number of fen") from None
+    return fen
 
 
 def notify_url_problem(url: str) -> str | None:
@@ -273,15 +314,22 @@ class WeChatPay(PaymentProvider):
             "paySign": self._client.sign([self.app_id, timestamp, nonce, package]),
         }
 
-    def _trade_state(self, data: dict) -> TradeState:
+    def _trade_state(self, data: dict, *, error=_answer_error) -> TradeState:
+        """A transaction (query answer or notification) as a TradeState. Refused with
+        error(code, message) when an amount is not whole fen or a paid trade has no transaction_id."""
+        fen = _fen_amounts(data, error=error)
         amount = data.get("amount") or {}
+        state = TRADE_STATES.get(data.get("trade_state", ""), "unknown")
+        transaction_id = data.get("transaction_id", "")
+        if state in ("paid", "refunded") and not (isinstance(transaction_id, str) and transaction_id.strip()):
+            raise error("missing_transaction_id", f"a {data.get('trade_state')} transaction without transaction_id")
         paid_at = dt.datetime.fromisoformat(data["success_time"]) if data.get("success_time") else None
         return TradeState(
             provider=self.name,
             out_trade_no=data.get("out_trade_no", ""),
-            state=TRADE_STATES.get(data.get("trade_state", ""), "unknown"),
-            transaction_id=data.get("transaction_id", ""),
-            amount=fen_to_yuan(amount["total"]) if "total" in amount else None,
+            state=state,
+            transaction_id=transaction_id,
+            amount=fen_to_yuan(fen["total"]) if "total" in fen else None,
             currency=amount.get("currency", "CNY"),
             app_id=data.get("appid", ""),
             merchant_id=data.get("mchid", ""),
@@ -308,14 +356,14 @@ class WeChatPay(PaymentProvider):
             if exc.code != ORDER_NOT_EXIST:  # never created: nothing to close
                 raise
 
-    def _refund_state(self, data: dict) -> RefundState:
-        amount = data.get("amount") or {}
+    def _refund_state(self, data: dict, *, error=_answer_error) -> RefundState:
+        fen = _fen_amounts(data, error=error)
         return RefundState(
             provider=self.name,
             out_trade_no=data.get("out_trade_no", ""),
             out_refund_no=data.get("out_refund_no", ""),
             state=REFUND_STATES.get(data.get("status") or data.get("refund_status", ""), "processing"),
-            amount=fen_to_yuan(amount["refund"]) if "refund" in amount else None,
+            amount=fen_to_yuan(fen["refund"]) if "refund" in fen else None,
             refund_id=data.get("refund_id", ""),
             raw=data,
         )
@@ -335,7 +383,21 @@ class WeChatPay(PaymentProvider):
                 notify_url=notify_url or None,
             ),
         )
-        return self._refund_state(data)
+        try:
+            return self._refund_state(data)
+        except PlatformError as exc:
+            # WeChat Pay took the request, so this is no refusal (a refused refund may be started
+            # again under a new number, and this one could still settle): an answer whose amounts
+            # are not whole fen is not believed, and the refund query or notification settles it.
+            logger.warning("WeChat Pay refund %s answered %s: kept in flight", out_refund_no, exc.message)
+            return RefundState(
+                provider=self.name,
+                out_trade_no=out_trade_no,
+                out_refund_no=out_refund_no,
+                state="processing",
+                refund_id=str(data.get("refund_id", "")),
+                raw=data,
+            )
 
     def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundState:
         data = self._request("refund query", lambda: self._client.query_refund(out_refund_no=_path_part(out_refund_no)))
@@ -404,6 +466,10 @@ class WeChatPay(PaymentProvider):
                 "The resource does not decrypt with the APIv3 key.", code="decrypt_failed", platform="wechatpay"
             )
         data = json.loads(plain)
+
+        def refuse(code: str, message: str) -> InvalidNotification:
+            return InvalidNotification(f"WeChat Pay notification: {message}", code=code, platform="wechatpay", raw=data)
+
         event_type = envelope.get("event_type", "")
         if data.get("mchid") != self.merchant_id:
             raise InvalidNotification(
@@ -419,14 +485,14 @@ class WeChatPay(PaymentProvider):
                 provider=self.name,
                 notification_id=envelope.get("id", ""),
                 kind=kind,
-                trade=self._trade_state(data),
+                trade=self._trade_state(data, error=refuse),
                 raw={**envelope, "resource": data},
             )
         return PaymentNotification(
             provider=self.name,
             notification_id=envelope.get("id", ""),
             kind=kind,
-            refund=self._refund_state(data),
+            refund=self._refund_state(data, error=refuse),
             raw={**envelope, "resource": data},
         )
 
@@ -464,6 +530,18 @@ class WeChatPay(PaymentProvider):
         return parse_trade_bill(content.decode("utf-8-sig"), provider=self.name)
 
 
+def _bill_yuan(value: str, name: str) -> Decimal:
+    """An amount of the trade bill: yuan with at most two decimals (config.money.parse_yuan)."""
+    try:
+        return parse_yuan(value)
+    except MoneyFormatError:
+        raise PlatformError(
+            f"WeChat Pay bill: {name} {value!r} is not yuan with at most two decimals",
+            code="bad_bill",
+            platform="wechatpay",
+        ) from None
+
+
 def parse_trade_bill(text: str, *, provider: str = "wechat") -> list[StatementLine]:
     """Rows of a WeChat Pay trade bill (backtick-prefixed CSV, totals at the end) as statement lines."""
     rows = list(csv.reader(io.StringIO(text)))
@@ -484,7 +562,7 @@ def parse_trade_bill(text: str, *, provider: str = "wechat") -> list[StatementLi
                     kind="refund",
                     out_trade_no=value["商户订单号"],
                     transaction_id=value["微信订单号"],
-                    amount=Decimal(value["退款金额"]),
+                    amount=_bill_yuan(value["退款金额"], "退款金额"),
                     out_refund_no=value["商户退款单号"],
                     happened_at=happened,
                 )
@@ -496,7 +574,7 @@ def parse_trade_bill(text: str, *, provider: str = "wechat") -> list[StatementLi
                     kind="payment",
                     out_trade_no=value["商户订单号"],
                     transaction_id=value["微信订单号"],
-                    amount=Decimal(value["应结订单总金额"]),
+                    amount=_bill_yuan(value["应结订单总金额"], "应结订单总金额"),
                     happened_at=happened,
                 )
             )

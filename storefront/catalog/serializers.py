@@ -3,6 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from config.text import CleanCharField
 from storefront.catalog.selectors import ORDERINGS
 
 
@@ -47,7 +48,11 @@ class ProductListQuerySerializer(serializers.Serializer):
     category = serializers.IntegerField(
         required=False, min_value=1, help_text="A category id; its sub-categories are included."
     )
-    q = serializers.CharField(
+    # Normalised, never refused: a zero-width space pasted from a chat is dropped, and
+    # full-width letters and digits typed with a Chinese input method become ASCII.
+    q = CleanCharField(
+        fold_width=True,
+        drop_unsafe=True,
         required=False,
         allow_blank=True,
         max_length=100,

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from config.fields import MoneyField
+from config.text import CleanCharField
 from platforms.base import Platform
 from storefront.basket.serializers import BasketLineSerializer, DiscountSerializer
 
@@ -40,14 +42,16 @@ class CheckoutInputSerializer(serializers.Serializer):
 
 
 class PlaceOrderInputSerializer(CheckoutInputSerializer):
-    expected_total = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+    expected_total = MoneyField(
         required=False,
         allow_null=True,
-        help_text="The preview's total. When it differs from the total now, the answer is 409 price_changed.",
+        help_text=(
+            'The preview\'s total, as the preview wrote it: a string of yuan with at most two decimals ("68.00"; '
+            "not a JSON number). When it differs from the total now, the answer is 409 price_changed."
+        ),
     )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    # Read by the packers: line breaks kept, invisible and direction-control characters refused.
+    note = CleanCharField(multiline=True, max_length=200, required=False, allow_blank=True, default="")
 
 
 class ShippingOptionSerializer(serializers.Serializer):

@@ -4,22 +4,15 @@ from django.conf import settings
 
 from config.errors import Conflict, KitError
 
+# Every shopper upload goes through config/images.py: its refusals are the members' too.
+from config.images import ImageTooLarge, InvalidImage  # noqa: F401
+
 
 class TooManyAddresses(KitError):
     code = "too_many_addresses"
 
     def __init__(self):
         super().__init__(f"A member can keep at most {settings.MEMBER_MAX_ADDRESSES} addresses.")
-
-
-class InvalidImage(KitError):
-    code = "invalid_image"
-    message = "The file is not a JPEG, PNG or WebP image."
-
-
-class ImageTooLarge(KitError):
-    code = "image_too_large"
-    message = "The image is too large."
 
 
 class DeletionNotConfirmed(KitError):

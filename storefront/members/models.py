@@ -26,7 +26,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.text import SafeTextValidator
 from platforms.base import Platform
+
+# Staff typing in the admin meet the same refusal as shoppers in the API (config/text.py):
+# no invisible or direction-control characters in what couriers and support read.
+SAFE_TEXT = [SafeTextValidator()]
 
 
 class MemberManager(UserManager):
@@ -50,7 +55,7 @@ class User(AbstractUser):
         MALE = "male", _("Male")
 
     email = models.EmailField(_("email address"), blank=True)
-    nickname = models.CharField(_("nickname"), max_length=64, blank=True)
+    nickname = models.CharField(_("nickname"), max_length=64, blank=True, validators=SAFE_TEXT)
     # Mainland mobile numbers as the platforms return them (purePhoneNumber), no country code.
     phone = models.CharField(_("phone"), max_length=20, null=True, blank=True, unique=True)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/%m/", blank=True)
@@ -197,13 +202,13 @@ class Member(User):
 
 class Address(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_addresses")
-    name = models.CharField(_("recipient"), max_length=64)
-    phone = models.CharField(_("phone"), max_length=20)
-    province = models.CharField(_("province"), max_length=32)
-    city = models.CharField(_("city"), max_length=32)
-    district = models.CharField(_("district"), max_length=32, blank=True)
-    detail = models.CharField(_("street and number"), max_length=200)
-    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    name = models.CharField(_("recipient"), max_length=64, validators=SAFE_TEXT)
+    phone = models.CharField(_("phone"), max_length=20, validators=SAFE_TEXT)
+    province = models.CharField(_("province"), max_length=32, validators=SAFE_TEXT)
+    city = models.CharField(_("city"), max_length=32, validators=SAFE_TEXT)
+    district = models.CharField(_("district"), max_length=32, blank=True, validators=SAFE_TEXT)
+    detail = models.CharField(_("street and number"), max_length=200, validators=SAFE_TEXT)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True, validators=SAFE_TEXT)
     is_default = models.BooleanField(_("default"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

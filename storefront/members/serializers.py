@@ -5,16 +5,20 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.text import CleanCharField
 from storefront.members.models import Address
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, Devanagari, ...), which
+# NFKC leaves as they are. Matched with fullmatch: "$" would accept a final newline.
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 # Mainland landline: area code 0xx or 0xxx, 7-8 digit number, optional extension.
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-POSTCODE_RE = re.compile(r"^\d{6}$")
+LANDLINE_RE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?")
+POSTCODE_RE = re.compile(r"[0-9]{6}")
 
 
 # --- login and tokens ------------------------------------------------------------------------
@@ -104,7 +108,8 @@ class ProfileSerializer(serializers.Serializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
-    nickname = serializers.CharField(max_length=64, min_length=1, required=False)
+    # Emoji are welcome; invisible and direction-control characters are refused (config/text.py).
+    nickname = CleanCharField(max_length=64, min_length=1, required=False)
     birthday = serializers.DateField(required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=get_user_model().Gender.choices, required=False)
 
@@ -169,39 +174,41 @@ class PhoneOutputSerializer(ProfileSerializer):
 
 # --- addresses ---------------------------------------------------------------------------------
 class AddressSerializer(serializers.ModelSerializer):
+    # Every text field is cleaned (config/text.py): what the courier prints is what was typed,
+    # with no invisible or direction-control character; full-width letters and digits become
+    # ASCII, and the phone and postcode are read in NFKC.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: CleanCharField,
+    }
+
     class Meta:
         model = Address
         fields = ("id", "name", "phone", "province", "city", "district", "detail", "postcode", "is_default")
         read_only_fields = ("id",)
         extra_kwargs = {
-            "name": {"min_length": 1},
-            "province": {"min_length": 1},
-            "city": {"min_length": 1},
-            "detail": {"min_length": 2},
+            "name": {"min_length": 1, "fold_width": True},
+            "phone": {"nfkc": True},
+            "province": {"min_length": 1, "fold_width": True},
+            "city": {"min_length": 1, "fold_width": True},
+            "district": {"fold_width": True},
+            "detail": {"min_length": 2, "fold_width": True},
+            "postcode": {"nfkc": True},
             "is_default": {"required": False},
         }
 
     def validate_phone(self, value):
-        value = value.strip().replace(" ", "")
-        if not (MOBILE_RE.match(value) or LANDLINE_RE.match(value)):
+        value = value.replace(" ", "")
+        if not (MOBILE_RE.fullmatch(value) or LANDLINE_RE.fullmatch(value)):
             raise serializers.ValidationError(
                 "Enter a mainland mobile number (11 digits) or a landline with area code."
             )
         return value
 
     def validate_postcode(self, value):
-        value = value.strip()
-        if value and not POSTCODE_RE.match(value):
+        if value and not POSTCODE_RE.fullmatch(value):
             raise serializers.ValidationError("A postcode has 6 digits.")
         return value
-
-    def validate(self, attrs):
-        for key in ("name", "province", "city", "district", "detail"):
-            if key in attrs:
-                attrs[key] = attrs[key].strip()
-                if key != "district" and not attrs[key]:
-                    raise serializers.ValidationError({key: "This field may not be blank."})
-        return attrs
 
 
 # --- personal data -------------------------------------------------------------------------------

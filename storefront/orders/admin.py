@@ -19,8 +19,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Line
 
+from config import private_media
 from config.errors import KitError
-from storefront.orders import after_sales, services
+from storefront.orders import after_sales, selectors, services
 from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest, OperationsOrder
 from storefront.orders.status import PAID, PENDING_PAYMENT
 from storefront.payments import refunds, unpaid
@@ -260,9 +261,24 @@ class AfterSalesPhotoInline(admin.TabularInline):
 
     @admin.display(description=_("photo"))
     def preview(self, obj):
-        return format_html('<a href="{0}" target="_blank"><img src="{0}" style="max-height:160px"></a>', obj.image.url)
+        # Through the private view, which checks the staff member's session on every fetch
+        # (the photo is private: config/private_media.py), on disk and on object storage alike.
+        url = private_media.view_url(obj.image.name)
+        return format_html(
+            '<a href="{0}" target="_blank" rel="noopener noreferrer">'
+            '<img src="{0}" alt="" loading="lazy" style="max-height:160px"></a>',
+            url,
+        )
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # The photos are part of the request: whoever may view the request sees them, and
+        # the private view applies the same rule to the files.
+        return selectors.staff_may_view_after_sales(request.user)
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

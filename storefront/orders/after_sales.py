@@ -10,14 +10,17 @@ from oscar.apps.order.models import Order
 
 from config.errors import Conflict, KitError
 from config.money import to_yuan
+from config.private_media import private_storage
 from storefront.orders.errors import AfterSalesStateError, InvalidOrderState
 from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest
+from storefront.orders.photos import clean_photos
 from storefront.orders.selectors import restock_quantities, units_refunded  # noqa: F401
 from storefront.orders.status import PAID_STATUSES, record_event
 
 
 def request_refund(*, order, member, kind, reason, lines=None, photos=()):
-    """A shopper asks for a refund (or a return and refund) of a paid order.
+    """A shopper asks for a refund (or a return and refund) of a paid order, with up to
+    six `photos` (uploaded files, stored private and re-encoded: storefront/orders/photos.py).
 
     `lines` is [{"line_id", "quantity"}] for part of the order; without it the whole order
     (its total, shipping included) is asked for."""
@@ -65,21 +68,32 @@ def request_refund(*, order, member, kind, reason, lines=None, photos=()):
         )
     else:
         amount = to_yuan(order.total_incl_tax)
-    with transaction.atomic():
-        Order.objects.select_for_update().get(pk=order.pk)
-        if AfterSalesRequest.objects.filter(order=order, status=AfterSalesRequest.Status.PENDING).exists():
-            raise Conflict("A request for this order is already waiting for a decision.", code="after_sales_pending")
-        request = AfterSalesRequest.objects.create(
-            order=order,
-            member=member,
-            kind=kind,
-            reason=reason,
-            lines=chosen,
-            amount=min(amount, to_yuan(order.total_incl_tax)),
-        )
-        for photo in photos:
-            AfterSalesPhoto.objects.create(request=request, image=photo)
-        record_event(order, f"After-sales requested ({kind}, {request.amount}): {reason}", actor=member)
+    # Every photo is checked and re-encoded before anything is written: a refused one
+    # leaves no request and no file.
+    cleaned = clean_photos(photos)
+    saved = []
+    try:
+        with transaction.atomic():
+            Order.objects.select_for_update().get(pk=order.pk)
+            if AfterSalesRequest.objects.filter(order=order, status=AfterSalesRequest.Status.PENDING).exists():
+                raise Conflict(
+                    "A request for this order is already waiting for a decision.", code="after_sales_pending"
+                )
+            request = AfterSalesRequest.objects.create(
+                order=order,
+                member=member,
+                kind=kind,
+                reason=reason,
+                lines=chosen,
+                amount=min(amount, to_yuan(order.total_incl_tax)),
+            )
+            for content in cleaned:
+                saved.append(AfterSalesPhoto.objects.create(request=request, image=content).image.name)
+            record_event(order, f"After-sales requested ({kind}, {request.amount}): {reason}", actor=member)
+    except BaseException:
+        for name in saved:  # the rows are rolled back: so are their files
+            private_storage().delete(name)
+        raise
     return request
 
 

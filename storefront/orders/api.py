@@ -45,7 +45,10 @@ class PNGRenderer(renderers.BaseRenderer):
 
 
 def _detail_response(request, order, status=200):
-    return Response(OrderDetailSerializer(selectors.order_detail(order)).data, status=status)
+    # The request is in the context: photo URLs are signed for the shopper who asked.
+    return Response(
+        OrderDetailSerializer(selectors.order_detail(order), context={"request": request}).data, status=status
+    )
 
 
 class OrderListView(APIView):
@@ -126,10 +129,18 @@ class RefundRequestView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Ask for a refund (refund only, or return and refund)",
-        description="JSON, or multipart with `photos` files and `lines` as a JSON string.",
+        description=(
+            "JSON, or multipart with `photos` files and `lines` as a JSON string. Photos are checked and "
+            "re-encoded (no EXIF, no GPS, a random name) and kept private: the answer's `photos[].url` "
+            "works for this shopper only and expires (PRIVATE_MEDIA_URL_SECONDS)."
+        ),
         request={"application/json": RefundRequestInputSerializer, "multipart/form-data": RefundRequestInputSerializer},
         responses={
             201: AfterSalesSerializer,
+            400: OpenApiResponse(
+                description="`invalid_input`; `invalid_image` (a photo is not JPEG/PNG/WebP), `image_too_large` "
+                "(bytes or pixels); `fields` names the photo as `photos.<index>`."
+            ),
             404: _NOT_FOUND,
             409: OpenApiResponse(description="`invalid_order_state` (not paid), `after_sales_pending`."),
         },
@@ -146,7 +157,8 @@ class RefundRequestView(APIView):
             lines=data.validated_data.get("lines"),
             photos=data.validated_data.get("photos", []),
         )
-        return Response(AfterSalesSerializer(selectors.after_sales_summary(created)).data, status=201)
+        summary = selectors.after_sales_summary(created)
+        return Response(AfterSalesSerializer(summary, context={"request": request}).data, status=201)
 
 
 def _refund_input(request):
@@ -169,6 +181,14 @@ def _refund_input(request):
 
 class PickupQRView(APIView):
     renderer_classes = [renderers.JSONRenderer, PNGRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # The image is an HttpResponse of its own; whatever DRF renders here is an error, and
+        # an error is JSON even when the mini program asked for ?format=png.
+        if isinstance(response, Response):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         tags=TAGS,

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Order
 
+from config.private_media import private_storage
 from platforms.base import Platform
 
 
@@ -132,8 +133,12 @@ class AfterSalesRequest(models.Model):
 
 
 class AfterSalesPhoto(models.Model):
+    """A shopper's photo of an after-sales request: private (config/private_media.py), seen
+    only by the shopper and by staff allowed to view after-sales requests; stored
+    re-encoded under a random name (storefront/orders/photos.py)."""
+
     request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="after-sales/%Y/%m/")
+    image = models.ImageField(_("photo"), upload_to="after-sales/%Y/%m/", storage=private_storage)
 
     class Meta:
         verbose_name = _("after-sales photo")

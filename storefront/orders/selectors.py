@@ -16,7 +16,7 @@ from config.errors import NotFound
 from config.money import to_yuan
 from storefront.catalog.selectors import image_prefetches
 from storefront.catalog.serializers import product_image_url
-from storefront.orders.models import AfterSalesRequest
+from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest
 from storefront.orders.status import DELIVERED, PAID_STATUSES, PENDING_PAYMENT, SHIPPED, STATUSES
 
 
@@ -56,7 +56,7 @@ def order_of_member(member, number):
     order = (
         Order.objects.filter(user=member, number=number)
         .select_related("info", "info__pickup_store", "shipping_address")
-        .prefetch_related("lines", "after_sales_requests", *image_prefetches())
+        .prefetch_related("lines", "after_sales_requests__photos", *image_prefetches())
         .first()
     )
     if order is None:
@@ -130,7 +130,9 @@ def _store(info):
 
 
 def after_sales_summary(request) -> dict:
-    """An after-sales request as the order detail and the refund-request answer show it."""
+    """An after-sales request as the order detail and the refund-request answer show it.
+    `photos` are the photo rows: the serializer asks their private storage for a URL for
+    the viewer (config/private_media.py)."""
     return {
         "id": request.pk,
         "type": request.kind,
@@ -138,10 +140,31 @@ def after_sales_summary(request) -> dict:
         "reason": request.reason,
         "amount": request.amount,
         "lines": request.lines,
+        "photos": list(request.photos.all()),
         "decision_note": request.decision_note,
         "created_at": request.created_at,
         "decided_at": request.decided_at,
     }
+
+
+def staff_may_view_after_sales(user) -> bool:
+    """Staff who may open after-sales requests in the admin (viewing or changing them, as
+    the admin itself counts it) see their photos too."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("storefront.view_aftersalesrequest") or user.has_perm("storefront.change_aftersalesrequest"))
+    )
+
+
+def may_view_after_sales_photo(user, name) -> bool:
+    """The private view's rule for `after-sales/` files (PRIVATE_MEDIA_ACCESS), checked on
+    every fetch: the shopper whose request it is, and staff allowed to view after-sales
+    requests."""
+    photos = AfterSalesPhoto.objects.filter(image=name)
+    if staff_may_view_after_sales(user):
+        return photos.exists()
+    return photos.filter(request__member_id=user.pk).exists()
 
 
 def pickup_code(order, info=None):

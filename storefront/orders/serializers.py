@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from config import private_media
+from config.text import CleanCharField
 from storefront.orders.models import AfterSalesRequest
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -72,6 +74,22 @@ class PickupStoreSerializer(serializers.Serializer):
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
 
 
+class AfterSalesPhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField(
+        help_text=(
+            "Absolute URL for this shopper only, usable as <image src> without headers; it expires after "
+            "PRIVATE_MEDIA_URL_SECONDS (15 minutes by default): fetch the order again for fresh URLs."
+        )
+    )
+
+    def get_url(self, photo) -> str:
+        # The private storage answers a URL for this viewer: the signed view's on disk, a
+        # presigned one on object storage (config/private_media.py).
+        request = self.context.get("request")
+        return private_media.url_for(photo.image, getattr(request, "user", None), request)
+
+
 class AfterSalesSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     type = serializers.CharField()
@@ -79,6 +97,7 @@ class AfterSalesSerializer(serializers.Serializer):
     reason = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
     lines = serializers.ListField(child=serializers.DictField())
+    photos = AfterSalesPhotoSerializer(many=True)
     decision_note = serializers.CharField()
     created_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -119,8 +138,14 @@ class RefundLineSerializer(serializers.Serializer):
 
 class RefundRequestInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=AfterSalesRequest.Kind.choices)
-    reason = serializers.CharField(max_length=500)
+    # Read by support: line breaks kept, invisible and direction-control characters refused.
+    reason = CleanCharField(multiline=True, max_length=500)
     lines = RefundLineSerializer(many=True, required=False)
+    # Plain files: an ImageField would decode the whole image before the pixel limit is
+    # read; every photo goes through config/images.py instead (storefront/orders/photos.py).
     photos = serializers.ListField(
-        child=serializers.ImageField(), required=False, max_length=6, help_text="Up to 6 photos (multipart)."
+        child=serializers.FileField(),
+        required=False,
+        max_length=6,
+        help_text="Up to 6 photos (multipart): JPEG, PNG or WebP, at most 10 MB and 50 megapixels each.",
     )

@@ -46,6 +46,16 @@ def test_the_pickup_code_and_its_qr_are_shown_once_paid(member, member_api):
     assert Image.open(io.BytesIO(response.content)).format == "PNG"
 
 
+def test_a_refused_pickup_qr_is_a_json_error_even_when_the_png_was_asked_for(member, member_api, api):
+    order = buy(member, sku(), store=pickup_store())
+    early = member_api.get(f"/api/v1/orders/{order.number}/pickup-qr/?format=png")
+    assert early.status_code == 409 and early["Content-Type"] == "application/json"
+    assert early.json()["error"]["code"] == "invalid_order_state"
+    anonymous = api.get(f"/api/v1/orders/{order.number}/pickup-qr/", HTTP_ACCEPT="image/png")
+    assert anonymous.status_code == 401 and anonymous["Content-Type"] == "application/json"
+    assert anonymous.json()["error"]["code"]
+
+
 def test_staff_of_the_store_hand_the_order_over_by_code(member):
     store = pickup_store()
     clerk = StaffFactory()
