@@ -144,6 +144,14 @@ def consume_grant(*, member, platform: str, template_id: str) -> bool:
     )
 
 
+def give_back_grant(*, member_id, platform: str, template_id: str) -> None:
+    """The platform refused a send outright (an unpublished page, a value it will not take):
+    nothing reached the shopper, so the subscription the kit counted as spent is still theirs."""
+    NoticeGrant.objects.filter(member_id=member_id, platform=platform, template_id=template_id).update(
+        remaining=F("remaining") + 1
+    )
+
+
 def send_notice(*, member, event: str, context: dict) -> list[NoticeLog]:
     """Queue the event's notice to the member on each platform that has a template for it."""
     from platforms.tasks import deliver_notice

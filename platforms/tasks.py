@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from platforms.base import PlatformError, get_miniprogram
@@ -27,9 +28,19 @@ def deliver_notice(self, log_id: int) -> str:
         if exc.retryable and self.request.retries < self.max_retries:
             log.save(update_fields=["attempts", "error_code", "error"])
             raise self.retry(countdown=min(30 * 2**self.request.retries, 600)) from exc
-        log.status = NoticeLog.Status.NO_GRANT if exc.code == "no_grant" else NoticeLog.Status.FAILED
-        log.save(update_fields=["attempts", "error_code", "error", "status"])
-        return log.status
+        status = NoticeLog.Status.NO_GRANT if exc.code == "no_grant" else NoticeLog.Status.FAILED
+        with transaction.atomic():
+            # Conditional: a redelivered task cannot end the same notice (and give back its grant) twice.
+            ended = NoticeLog.objects.filter(pk=log.pk, status=NoticeLog.Status.QUEUED).update(
+                attempts=log.attempts, error_code=log.error_code, error=log.error, status=status
+            )
+            # A refusal (not an outage that outlasted the retries, which may have been delivered)
+            # leaves the shopper's subscription unused: it goes back to their grants.
+            if ended and status == NoticeLog.Status.FAILED and not exc.retryable and log.member_id:
+                from platforms import services
+
+                services.give_back_grant(member_id=log.member_id, platform=log.platform, template_id=log.template_id)
+        return status
     log.status, log.sent_at, log.error_code, log.error = NoticeLog.Status.SENT, timezone.now(), "", ""
     log.save(update_fields=["attempts", "status", "sent_at", "error_code", "error"])
     return log.status

@@ -18,6 +18,7 @@ from platforms.notice_fields import FieldValueError, wechat_value
 from platforms.sandbox.alipay_models import AlipayMessage, AlipayUser
 from platforms.sandbox.models import AccessToken, SubscribeMessage
 from platforms.services import UNFILLABLE, render_fields, send_notice
+from platforms.tasks import deliver_notice
 from tests.factories import IdentityFactory, NoticeGrantFactory, NoticeTemplateFactory, wechat_identity
 
 pytestmark = pytest.mark.django_db
@@ -296,6 +297,29 @@ def test_an_unpublished_page_comes_back_as_41030_and_is_not_retried(wechat):
     with pytest.raises(PlatformError) as caught:
         wechat.send_notice(openid="o_fan", template_id="tpl", page="pages/not/published", data={"thing1": "好"})
     assert caught.value.code == "41030" and not caught.value.retryable
+
+
+def test_a_notice_wechat_refuses_gives_the_shopper_their_subscription_back_once(
+    member, django_capture_on_commit_callbacks
+):
+    template = paid_template(page="pages/not/published")  # WeChat answers 41030: nothing reaches the shopper
+    shopper_with_grant(member, template)
+    context = {"order_number": "T20261125001", "total": Decimal("12.50"), "paid_at": PAID_AT}
+    [log] = send(member, "order_paid", context, django_capture_on_commit_callbacks)
+    assert (log.status, log.error_code, log.attempts) == (NoticeLog.Status.FAILED, "41030", 1)
+    assert NoticeGrant.objects.get().remaining == 1
+    # A redelivered task finds the notice ended and gives nothing back a second time.
+    NoticeLog.objects.filter(pk=log.pk).update(status=NoticeLog.Status.FAILED)
+    assert deliver_notice.delay(log.pk).get() == "gone"
+    assert NoticeGrant.objects.get().remaining == 1
+
+
+def test_a_shopper_wechat_says_has_no_subscription_gets_none_back(member, django_capture_on_commit_callbacks):
+    template = paid_template()
+    shopper_with_grant(member, template, openid="o_nogrant_2")
+    context = {"order_number": "T20261125001", "total": Decimal("12.50"), "paid_at": PAID_AT}
+    [log] = send(member, "order_paid", context, django_capture_on_commit_callbacks)
+    assert log.status == NoticeLog.Status.NO_GRANT and NoticeGrant.objects.get().remaining == 0
 
 
 # --- Alipay: {"keyword1": {"value": ...}}, at most 50 characters, a subscription left ---------------------------
