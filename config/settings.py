@@ -507,6 +507,9 @@ MEMBER_AVATAR_SIZE = env.int("MEMBER_AVATAR_SIZE", default=640)
 # Most units of one SKU in one order (a SKU's own purchase limit may be lower) and most lines.
 ORDER_MAX_QUANTITY_PER_SKU = env.int("ORDER_MAX_QUANTITY_PER_SKU", default=99)
 BASKET_MAX_LINES = env.int("BASKET_MAX_LINES", default=30)
+# Site offers are read from the cache for at most this long (storefront/basket/offers.py); any
+# change to an offer, or an offer's start or end, refreshes them sooner.
+OFFER_CACHE_SECONDS = env.int("OFFER_CACHE_SECONDS", default=60)
 # Delivery charges in yuan (strings, read as Decimal by storefront/checkout/shipping.py).
 SHIPPING_STANDARD_CHARGE = env("SHIPPING_STANDARD_CHARGE", default="10.00")
 SHIPPING_EXPRESS_CHARGE = env("SHIPPING_EXPRESS_CHARGE", default="22.00")

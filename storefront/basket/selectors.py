@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from oscar.apps.basket.models import Basket
-from oscar.apps.offer.applicator import Applicator
 
 from config.money import to_yuan, yuan_str
+from storefront.basket.offers import CachedSiteOffersApplicator
 from storefront.catalog.selectors import image_prefetches
 from storefront.catalog.strategy import get_strategy
 
@@ -80,8 +81,12 @@ def prepare(basket, member, *, apply_offers=True):
     basket.strategy = strategy_for(member)
     if basket.pk:
         basket._lines = _lines_queryset(basket)
+        # Loaded now, so `is_empty` and `num_lines` count the loaded lines instead of asking
+        # the database, and the vouchers once for the offers and the answer.
+        len(basket._lines)
+        prefetch_related_objects([basket], "vouchers")
         if apply_offers:
-            Applicator().apply(basket, member)
+            CachedSiteOffersApplicator().apply(basket, member)
     return basket
 
 

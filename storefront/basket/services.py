@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from oscar.apps.basket.models import Basket, Line
 from oscar.apps.catalogue.models import Product
 from oscar.apps.voucher.models import Voucher
@@ -49,6 +50,7 @@ def purchasable_sku(sku_id):
     """The SKU (a child or standalone product) a shopper may buy, or a 4xx."""
     product = (
         Product.objects.select_related("parent", "product_class", "parent__product_class", "listing")
+        .prefetch_related("stockrecords")  # one read for the stock check and the line's price
         .filter(pk=sku_id)
         .first()
     )
@@ -80,22 +82,49 @@ def check_quantity(basket, product, quantity):
 
 @transaction.atomic
 def add_line(*, member, sku_id, quantity):
-    """Adds `quantity` of a SKU (to an existing line of it, if any)."""
+    """Adds `quantity` of a SKU (to an existing line of it, if any).
+
+    Written for the rush (a flash sale fills baskets all at once): the lines are read as
+    (line, SKU, quantity) only, the line is inserted or its quantity raised in one statement,
+    and the basket is loaded and priced once, after the change, for the answer."""
     product = purchasable_sku(sku_id)
-    # Offers are applied once, to the basket as it is after the change (prepare, below).
-    basket = _open_basket_for_update(member, apply_offers=False)
-    lines = list(basket.all_lines())
-    existing = next((line for line in lines if line.product_id == product.pk), None)
-    if existing is None and len(lines) >= settings.BASKET_MAX_LINES:
+    _lock_member(member)
+    basket = Basket.open.filter(owner=member).order_by("pk").first() or Basket.objects.create(owner=member)
+    basket.strategy = strategy_for(member)
+    held = {
+        product_id: (line_id, held_quantity)
+        for line_id, product_id, held_quantity in basket.lines.values_list("pk", "product_id", "quantity")
+    }
+    existing = held.get(product.pk)
+    if existing is None and len(held) >= settings.BASKET_MAX_LINES:
         raise KitError(
             f"A basket holds at most {settings.BASKET_MAX_LINES} different items.",
             code="basket_full",
             extra={"max_lines": settings.BASKET_MAX_LINES},
         )
-    check_quantity(basket, product, quantity + (existing.quantity if existing else 0))
-    basket.add_product(product, quantity)
-    # The locked basket, priced again with its offers, is the answer: no second load.
+    check_quantity(basket, product, quantity + (existing[1] if existing else 0))
+    if existing:
+        Line.objects.filter(pk=existing[0]).update(quantity=F("quantity") + quantity, date_updated=timezone.now())
+    else:
+        _insert_line(basket, product, quantity)
     return prepare(basket, member)
+
+
+def _insert_line(basket, product, quantity):
+    """A new line as Oscar's Basket.add_product writes it (same reference, price and currency)."""
+    info = basket.strategy.fetch_for_product(product)
+    price = info.price
+    Line.objects.create(
+        basket=basket,
+        line_reference=basket._create_line_reference(product, info.stockrecord, []),
+        product=product,
+        stockrecord=info.stockrecord,
+        quantity=quantity,
+        price_currency=price.currency,
+        price_excl_tax=price.excl_tax,
+        price_incl_tax=price.incl_tax if price.is_tax_known else None,
+        tax_code=price.tax_code,
+    )
 
 
 def _member_line(member, line_id):
