@@ -119,7 +119,7 @@ def allowed_next(order) -> tuple[str, ...]:
     return allowed
 
 
-def change_order_status(order, new_status, *, actor, reason, expected_from=None):
+def change_order_status(order, new_status, *, actor, reason, expected_from=None, locked=False):
     """Moves `order` to `new_status` or raises InvalidOrderState (409).
 
     `expected_from` (a status or a tuple of them) is what the caller believes the order is
@@ -127,13 +127,19 @@ def change_order_status(order, new_status, *, actor, reason, expected_from=None)
     order that has meanwhile gone elsewhere (a receipt confirmed while a refund runs).
     `actor` is the user who asked (member or staff) or a string naming the process
     ("system:unpaid-timeout", "wechatpay:notification"); `reason` is said in the timeline.
+    `locked=True` says the caller read `order` with select_for_update in the transaction it
+    is in now (payments does, to record the transaction first): the row is not read again.
     Returns the locked order; the instance passed in gets the new status too."""
     if new_status not in STATUSES:
         raise ValueError(f"unknown order status {new_status!r}")
     if isinstance(expected_from, str):
         expected_from = (expected_from,)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked:
+            assert transaction.get_connection().in_atomic_block, "a row lock lives in a transaction"
+            locked = order
+        else:
+            locked = Order.objects.select_for_update().get(pk=order.pk)
         old_status = locked.status
         if expected_from is not None and old_status not in expected_from:
             raise InvalidOrderState(
@@ -162,12 +168,12 @@ def change_order_status(order, new_status, *, actor, reason, expected_from=None)
 
 def _apply_consequences(order, old_status, new_status, *, reason):
     now = timezone.now()
-    info = OrderInfo.objects.filter(order=order).first()
     if new_status == PAID and old_status == PENDING_PAYMENT:
-        if info is not None:
-            stock.consume_for_order(order)
-            OrderInfo.objects.filter(pk=info.pk).update(paid_at=now)
-    elif new_status == CANCELLED:
+        # One locked read of the order's info, and one write for the stock state and paid_at.
+        stock.consume_for_order(order, paid_at=now)
+        return
+    info = OrderInfo.objects.filter(order=order).first()
+    if new_status == CANCELLED:
         if info is not None:
             stock.release_for_order(order)
             OrderInfo.objects.filter(pk=info.pk).update(cancelled_at=now, cancel_reason=str(reason)[:200])

@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from oscar.apps.order.models import Line
 from oscar.apps.partner.models import StockRecord
 
 from storefront.orders.errors import OutOfStock  # noqa: F401
@@ -73,34 +74,64 @@ def _order_lines_by_record(order):
     return sorted(lines, key=lambda line: (line.stockrecord_id, line.pk))
 
 
-def _settle_allocation(order, new_state, settle_line):
-    """Applies `settle_line(line)` to each allocated line of an order still holding its
-    allocation, then records `new_state`. Does nothing the second time."""
-    info = OrderInfo.objects.select_for_update().get(order=order)
+def _settle_allocation(order, new_state, settle, **info_fields):
+    """Applies `settle(lines, records)` to the lines of an order still holding its allocation
+    (the stock records locked), then records `new_state` and `info_fields` on the order's
+    info in one write. The second time it only writes `info_fields`."""
+    info = OrderInfo.objects.select_for_update().filter(order=order).first()
+    if info is None:
+        return
     if info.stock_state != OrderInfo.StockState.ALLOCATED:
+        if info_fields:
+            OrderInfo.objects.filter(pk=info.pk).update(**info_fields)
         return
     lines = _order_lines_by_record(order)
-    _lock_records({line.stockrecord_id for line in lines})
-    for line in lines:
-        if line.num_allocated:
-            settle_line(line)
+    records = _lock_records({line.stockrecord_id for line in lines})
+    settle([line for line in lines if line.num_allocated], records)
     info.stock_state = new_state
-    info.save(update_fields=["stock_state"])
+    for name, value in info_fields.items():
+        setattr(info, name, value)
+    info.save(update_fields=["stock_state", *info_fields])
 
 
-def release_for_order(order):
+def release_for_order(order, **info_fields):
     """Gives an unpaid order's allocation back (cancellation). Safe to call twice."""
-    _settle_allocation(order, OrderInfo.StockState.RELEASED, lambda line: line.cancel_allocation(line.num_allocated))
+
+    def cancel(lines, _records):
+        for line in lines:
+            line.cancel_allocation(line.num_allocated)
+
+    _settle_allocation(order, OrderInfo.StockState.RELEASED, cancel, **info_fields)
 
 
-def _consume_line(line):
-    if line.is_allocation_consumption_possible(line.num_allocated):
-        line.consume_allocation(line.num_allocated)
+def _consume_lines(lines, records):
+    """Oscar's consume_allocation for every line at once, with the records already locked and
+    loaded: one update per line and one per stock record, and no re-reading. The record's
+    post_save signal is sent as Oscar sends it (low-stock alerts, the catalog's version)."""
+    by_record = defaultdict(int)
+    for line in lines:
+        record = records.get(line.stockrecord_id)
+        if record is None or line.allocation_cancelled or not _tracks_stock(record):
+            continue
+        Line.objects.filter(pk=line.pk).update(num_allocated=Coalesce(F("num_allocated"), 0) - line.num_allocated)
+        by_record[record.pk] += line.num_allocated
+        line.num_allocated = 0
+    for record_id in sorted(by_record):
+        quantity = by_record[record_id]
+        StockRecord.objects.filter(pk=record_id).update(
+            num_allocated=Coalesce(F("num_allocated"), 0) - quantity,
+            num_in_stock=Coalesce(F("num_in_stock"), 0) - quantity,
+        )
+        record = records[record_id]
+        record.num_allocated = (record.num_allocated or 0) - quantity
+        record.num_in_stock = (record.num_in_stock or 0) - quantity
+        record.post_save_signal()
 
 
-def consume_for_order(order):
-    """Turns a paid order's allocation into a sale (Oscar's consume_allocation). Safe to call twice."""
-    _settle_allocation(order, OrderInfo.StockState.CONSUMED, _consume_line)
+def consume_for_order(order, **info_fields):
+    """Turns a paid order's allocation into a sale (num_in_stock -= n, num_allocated -= n).
+    Safe to call twice."""
+    _settle_allocation(order, OrderInfo.StockState.CONSUMED, _consume_lines, **info_fields)
 
 
 def restock(quantities):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from oscar.apps.order.models import Order
 from oscar.apps.payment.models import SourceType
+from oscar.apps.payment.models import Transaction as OscarTransaction
 
 from config.money import CURRENCY, to_yuan, yuan_str
 from platforms.base import PlatformError, PlatformUnavailable, TradeState, get_payment_provider
@@ -208,18 +209,23 @@ def record_payment(*, provider: str, trade: TradeState, source: str = "notificat
                 actor=f"{provider}:{source}",
                 reason=f"payment {txn.transaction_id} received",
                 expected_from=PENDING_PAYMENT,
+                locked=True,  # read with select_for_update above, in this transaction
             )
             # `code` is unique (name is not): concurrent first payments find one row.
             source_type, _ = SourceType.objects.get_or_create(
                 code=slugify(SOURCE_TYPE_NAMES[provider]), defaults={"name": SOURCE_TYPE_NAMES[provider]}
             )
+            # Oscar's Source.debit, written once: the source already debited, and its debit.
             oscar_source = order.sources.create(
                 source_type=source_type,
                 currency=txn.currency,
                 amount_allocated=txn.amount,
+                amount_debited=txn.amount,
                 reference=txn.transaction_id,
             )
-            oscar_source.debit(txn.amount, reference=txn.transaction_id, status="paid")
+            oscar_source.transactions.create(
+                txn_type=OscarTransaction.DEBIT, amount=txn.amount, reference=txn.transaction_id, status="paid"
+            )
             return Outcome.PROCESSED
     except IntegrityError:
         # The unique key caught a concurrent recording that the lock did not (no prepay
