@@ -7,7 +7,7 @@ PORT ?= 8000
 # Absolute URLs (images, notify URLs) follow the address the demo is served on.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint bench install install-dev demo worker schema clean
+.PHONY: run test lint bench soak install install-dev demo worker schema clean
 
 # The demo's targets run with DEBUG (and so the sandbox) on unless told otherwise; a
 # deployment that sets nothing gets DEBUG and the sandbox off (config/settings.py).
@@ -50,6 +50,17 @@ lint: install-dev
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
+# The Chinese catalogue of the kit's own strings (Oscar and Django ship their own): gathers
+# every marked string into locale/zh_Hans/LC_MESSAGES/django.po, keeping the translations
+# there, then compiles django.mo (committed, so machines without gettext need nothing).
+# New strings come in with an empty translation: fill them in and run it again.
+.PHONY: messages
+messages: export DEBUG ?= true
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location=file \
+		--ignore=.venv --ignore=bench --ignore=var --ignore=node_modules --ignore=static --ignore=media --ignore=tests
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=bench
+
 # The benchmark has its own virtualenv (the kit plus django-oscar-api and the profilers),
 # so the peer never becomes a dependency of the kit. PostgreSQL: DATABASE_URL's server, or
 # the local one (started, or installed, when needed); see bench/README.md.
@@ -61,6 +72,10 @@ $(BENCH_VENV)/.installed: bench/requirements.txt requirements.txt
 
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/run.py
+
+# Mixed shopper load for SOAK_MINUTES (default 10) on the benchmark's stack; bench/results/soak.md.
+soak: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/soak.py
 
 clean:
 	rm -rf var media db.sqlite3

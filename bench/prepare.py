@@ -12,6 +12,72 @@ import time
 import django
 
 
+def flash_sale_for_the_fast_path(units=100):
+    """Another fresh SKU with `units` in stock, all of them in a flash sale running now (at
+    1.00 yuan off), one per member: the flash-sale path's scenario. Returns (sale id, SKU id)."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    from flashsales.models import FlashSale, FlashSaleItem
+    from flashsales.services import rebuild_counters
+
+    Product = get_model("catalogue", "Product")
+    StockRecord = get_model("partner", "StockRecord")
+    parent = Product.objects.filter(structure="parent").order_by("pk").first()
+    child = Product.objects.create(
+        structure="child",
+        parent=parent,
+        is_public=True,
+        title="秒杀专区",
+        slug="bench-flash-fast",
+        upc="BENCH-FLASH-FAST",
+    )
+    record = StockRecord.objects.create(
+        product=child,
+        partner=StockRecord.objects.first().partner,
+        partner_sku="BENCH-FLASH-FAST",
+        price="9.90",
+        num_in_stock=units,
+        num_allocated=0,
+    )
+    now = timezone.now()
+    sale = FlashSale.objects.create(
+        name="基准秒杀", starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(days=1), per_member_limit=1
+    )
+    FlashSaleItem.objects.create(sale=sale, sku=child, sale_price="8.90", normal_price=record.price, quantity=units)
+    rebuild_counters(sale_id=sale.pk)
+    return sale.pk, child.pk
+
+
+def coupon_batch_for_the_claim_scenario(total=300):
+    """A coupon batch claimable now, `total` in all, one per member, with a minimum spend no
+    bench basket reaches (so it never changes a checkout's total): the coupon-claim scenario."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from offers import services as offer_services
+    from offers.models import CouponBatch
+
+    now = timezone.now()
+    batch = CouponBatch.objects.create(
+        name="基准领券",
+        value=Decimal("5.00"),
+        min_spend=Decimal("99999.00"),
+        total=total,
+        per_member_limit=1,
+        claim_starts_at=now - dt.timedelta(minutes=1),
+        claim_ends_at=now + dt.timedelta(days=1),
+        validity=CouponBatch.Validity.DAYS,
+        valid_days=7,
+    )
+    offer_services.sync_offer(batch)
+    return batch.pk
+
+
 def main(out_path, members, flash_buyers=range(0), points_buyers=range(0), points=0):
     django.setup()
     from django.conf import settings
@@ -35,6 +101,7 @@ def main(out_path, members, flash_buyers=range(0), points_buyers=range(0), point
     started = time.monotonic()
     loaded = catalog.load()
     flash_sku = catalog.flash_sale_sku(units=100)
+    fast_flash_sale, fast_flash_sku = flash_sale_for_the_fast_path(units=100)
     print(f"  catalog loaded in {time.monotonic() - started:.1f} s: {loaded}", flush=True)
 
     # Members as the WeChat login makes them (identity with an openid, which WeChat Pay
@@ -105,8 +172,11 @@ def main(out_path, members, flash_buyers=range(0), points_buyers=range(0), point
                 "parents": parents,
                 "skus": skus,
                 "flash_sku": flash_sku,
+                "fast_flash_sale": fast_flash_sale,
+                "fast_flash_sku": fast_flash_sku,
                 "tokens": tokens,
                 "store_id": store.pk,
+                "coupon_batch": coupon_batch_for_the_claim_scenario(),
             },
             handle,
         )

@@ -1,3 +1,6 @@
-"""Shopper API routes of this app, mounted under /api/v1/."""
+"""Shopper API routes of this app, mounted under /api/v1/ (the views and their routes are in
+campaigns/api.py)."""
 
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [path("", include("campaigns.api"))]

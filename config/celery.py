@@ -29,6 +29,20 @@ BEAT_SCHEDULE = {
     "logistics-poll-tracking": {"task": "logistics.tasks.poll_tracking", "schedule": 900.0},
     # logistics (sandbox only, a no-op otherwise): the sandbox carrier pushes its new events
     "logistics-sandbox-tracking": {"task": "logistics.tasks.push_sandbox_tracking", "schedule": 60.0},
+    # logistics: WeChat tracking component tokens not got yet, and WeChat's status of moving parcels
+    "logistics-wechat-waybills": {"task": "logistics.tasks.check_wechat_waybills", "schedule": 1800.0},
+    # logistics: orders that will ship more than 15 days after payment, reported to WeChat (opspecialorder)
+    "logistics-wechat-late-orders": {
+        "task": "logistics.tasks.report_late_wechat_orders",
+        "schedule": crontab(hour=9, minute=5),
+    },
+    # logistics: WeChat's order state (get_order) of recent unsettled orders, compared with ours
+    "logistics-wechat-reconcile": {
+        "task": "logistics.tasks.reconcile_wechat_trade_orders",
+        "schedule": crontab(hour=5, minute=20),
+    },
+    # logistics: Alipay order-center syncs that are due (retries with backoff)
+    "logistics-alipay-order-center": {"task": "logistics.tasks.push_due_alipay_order_syncs", "schedule": 60.0},
     # catalog: "best-selling" counters recomputed from paid orders (record_sale keeps them live)
     "catalog-recount-sales": {"task": "storefront.tasks.recount_product_sales", "schedule": crontab(hour=4, minute=10)},
     # catalog: product image renditions the save-time task missed (serializers never make them)
@@ -54,5 +68,16 @@ BEAT_SCHEDULE = {
     "loyalty-review-tiers": {"task": "loyalty.tasks.review_tiers", "schedule": crontab(hour=3, minute=30)},
     # loyalty: ledger vs lots vs accounts for every member; drift is logged and kept
     "loyalty-verify-points": {"task": "loyalty.tasks.verify_points", "schedule": crontab(hour=4, minute=40)},
+    # offers: "coupon about to expire" notices, once per coupon (COUPON_EXPIRY_NOTICE_HOURS ahead)
+    "offers-coupon-expiry-notices": {"task": "offers.tasks.send_coupon_expiry_notices", "schedule": crontab(minute=5)},
+    # flash sales: the fast counters set again from the database, so a drift (a lost Redis
+    # write, a give-back that failed) lasts minutes; a counter set too high only lets a few
+    # more buyers reach the row-locked allocation, which still refuses them
+    "flashsales-rebuild-counters": {"task": "flashsales.tasks.rebuild_counters", "schedule": 600.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
+
+# A task whose worker process dies before it finishes (killed for memory, a lost machine)
+# goes back to the queue and runs again: with acks_late alone (settings) Celery would
+# acknowledge it as failed and the job would be lost. Tasks are written to be run twice.
+app.conf.task_reject_on_worker_lost = True

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     # The kit's own apps; storefront first: it holds the user model.
     "storefront",
     "loyalty",
+    "offers",
+    "flashsales",
     "campaigns",
     "logistics",
     "platforms",
@@ -120,7 +122,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.locale.ConsoleLocaleMiddleware",  # the console in Chinese unless a staff member switches
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -439,6 +441,8 @@ ORDER_DETAIL_SECTIONS = {
     "shipments": "logistics.serializers.order_detail_shipments",
     "points": "loyalty.selectors.order_detail_points",
 }
+# The product detail's sections filled by other domains: {name: "dotted.path.func(product)"}.
+PRODUCT_DETAIL_SECTIONS = {"flash_sale": "flashsales.selectors.product_flash_sale"}
 # What `manage.py load_demo` loads after the brand, in order: dotted paths of callables taking
 # no arguments, each run in its own transaction (storefront/demo/__init__.py says the rules).
 DEMO_EXTRA_LOADERS = [
@@ -446,7 +450,10 @@ DEMO_EXTRA_LOADERS = [
     "logistics.demo.load_demo",
     "storefront.demo.catalog_extras.load_catalog_demo",
     "loyalty.demo.load_demo",
+    "offers.demo.load_demo",
+    "flashsales.demo.load_demo",
     "platforms.demo.load_demo",
+    "campaigns.demo.load_demo",
 ]
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 # The simple backend cannot index; Oscar's default processor would warn on every product save.
@@ -458,6 +465,14 @@ THUMBNAIL_QUALITY = 85
 # --- Store rules -------------------------------------------------------------------------
 # Minutes a shopper has to pay before an unpaid order is cancelled and its stock freed.
 ORDER_PAY_TIMEOUT_MINUTES = env.int("ORDER_PAY_TIMEOUT_MINUTES", default=30)
+# Flash sales (flashsales/): minutes to pay an order holding flash-sale units (sooner than
+# the above, so unpaid units go back to the sale quickly); the fast counter's form ("redis",
+# "database"; empty: Redis when REDIS_URL is set) and its Redis key prefix.
+FLASH_SALE_PAY_MINUTES = env.int("FLASH_SALE_PAY_MINUTES", default=10)
+FLASH_SALE_COUNTER = env("FLASH_SALE_COUNTER", default="")
+FLASH_SALE_COUNTER_PREFIX = env("FLASH_SALE_COUNTER_PREFIX", default="flashsale")
+# Coupons (offers/): hours before a coupon ends that its "about to expire" notice is sent.
+COUPON_EXPIRY_NOTICE_HOURS = env.int("COUPON_EXPIRY_NOTICE_HOURS", default=48)
 # The notify URLs (storefront/payments/notifications.py): bodies larger than this are refused
 # unread (real notifications are a few KB), and an address refused this many times in a
 # minute is answered 429 without being logged. Verified notifications never count.
@@ -571,6 +586,17 @@ SANDBOX_NOTIFY_DELAY_SECONDS = env.float("SANDBOX_NOTIFY_DELAY_SECONDS", default
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TrackingStatusEnum"] = "logistics.models.TrackingStatus.choices"
 # One platform enum (WeChat / Alipay) for payment methods, login and notices alike.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PlatformEnum"] = "platforms.base.Platform.choices"
+
+# --- Entry points and attribution (issue 16; docs/campaigns.md) ------------------------------
+# Launches reported by POST /api/v1/visits/, per member or client address.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["visits"] = env("THROTTLE_VISITS", default="120/min")
+# WeChat search page submission: needs a certified account with the feature enabled.
+CAMPAIGNS_SEARCH_SUBMIT = env.bool("CAMPAIGNS_SEARCH_SUBMIT", default=False)
+CAMPAIGNS_SEARCH_BATCH = env.int("CAMPAIGNS_SEARCH_BATCH", default=100)
+CAMPAIGNS_SEARCH_DELAY_SECONDS = env.int("CAMPAIGNS_SEARCH_DELAY_SECONDS", default=300)
+CAMPAIGNS_SEARCH_DATA_TYPE = env("CAMPAIGNS_SEARCH_DATA_TYPE", default="wxsearch_cpdata")
+CAMPAIGNS_SEARCH_PAGE_TYPES = {"product": 1, "campaign": 2}
+CAMPAIGNS_PRODUCT_PAGE = env("CAMPAIGNS_PRODUCT_PAGE", default="pages/product/detail")
 
 # Production never runs on a credential published with the demo.
 if not DEBUG:

@@ -91,6 +91,8 @@ oscar_storefront_links = [
 api_v1 = [
     path("", include("storefront.urls")),
     path("", include("loyalty.urls")),
+    path("", include("offers.urls")),
+    path("", include("flashsales.urls")),
     path("", include("campaigns.urls")),
     path("", include("logistics.urls")),
     path("", include("platforms.urls")),

@@ -28,9 +28,13 @@ from import_export.formats.base_formats import CSV, XLSX
 from oscar.apps.order.models import Order
 
 from config.errors import KitError
+from platforms.alipay.miniprogram import order_center_meaning
+from platforms.base import SHANGHAI
+from platforms.wechat.miniprogram import WAYBILL_STATES, errcode_meaning
 
-from . import selectors, services
+from . import alipay_orders, selectors, services, tasks, trade_management
 from .models import (
+    AlipayOrderSync,
     Carrier,
     FailedWechatShippingUpload,
     OrderToShip,
@@ -38,7 +42,11 @@ from .models import (
     Shipment,
     ShipmentLine,
     TrackingEvent,
+    TradeReminder,
     WechatShippingUpload,
+    WechatTradeEvent,
+    WechatTradeOrder,
+    WechatWaybill,
 )
 
 
@@ -531,6 +539,7 @@ class WechatShippingUploadAdmin(admin.ModelAdmin):
         "state",
         "attempts",
         "error_code",
+        "error_meaning",
         "error",
         "next_attempt_at",
         "uploaded_at",
@@ -562,6 +571,10 @@ class WechatShippingUploadAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="错误含义")
+    def error_meaning(self, obj):
+        return error_meaning(obj.error_code)
+
     @admin.action(description=_("Retry the upload to WeChat"), permissions=["change"])
     def retry(self, request, queryset):
         count = 0
@@ -584,3 +597,239 @@ class FailedWechatShippingUploadAdmin(WechatShippingUploadAdmin):
                 | (Q(state=WechatShippingUpload.State.PENDING) & ~Q(error_code=""))
             )
         )
+
+
+# --- WeChat tracking component, order-shipping management, Alipay order center ----------------------
+def local_time(value) -> str:
+    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def error_meaning(code) -> str:
+    """A Chinese meaning for a platform error code, never the bare code alone."""
+    if not code:
+        return "—"
+    return errcode_meaning(code) or order_center_meaning(code) or "平台返回的其他错误（见错误信息）"
+
+
+def order_link(order) -> str:
+    if order is None:
+        return "—"
+    url = reverse("admin:storefront_operationsorder_change", args=[order.pk])
+    return format_html('<a href="{}">{}</a>', url, order.number)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WechatWaybill)
+class WechatWaybillAdmin(ReadOnlyAdmin):
+    """物流查询组件: each parcel's waybill token and why a parcel has none."""
+
+    list_display = ("parcel", "order_number", "state", "wechat_status_label", "problem", "opened", "checked")
+    list_filter = ("state",)
+    search_fields = ("shipment__order__number", "shipment__tracking_number")
+    list_select_related = ("shipment__order", "shipment__carrier")
+    fields = ("parcel", "order_number", "state", "waybill_token", "follow_token", "wechat_status_label", "problem")
+    readonly_fields = fields
+    actions = ["reopen"]
+
+    @admin.display(description="包裹")
+    def parcel(self, obj):
+        return f"{obj.shipment.carrier.name} {obj.shipment.tracking_number}"
+
+    @admin.display(description="订单")
+    def order_number(self, obj):
+        return order_link(obj.shipment.order)
+
+    @admin.display(description="微信物流状态")
+    def wechat_status_label(self, obj):
+        return WAYBILL_STATES.get(obj.wechat_status, "—") if obj.wechat_status is not None else "—"
+
+    @admin.display(description="问题")
+    def problem(self, obj):
+        if obj.state == WechatWaybill.State.NOT_ENABLED:
+            return "小程序未开通物流查询组件：请在小程序后台“物流查询组件”开通后重试，未开通前不会反复调用"
+        return error_meaning(obj.error_code) if obj.error_code else "—"
+
+    @admin.display(description="开通时间")
+    def opened(self, obj):
+        return local_time(obj.opened_at)
+
+    @admin.display(description="最近查询")
+    def checked(self, obj):
+        return local_time(obj.checked_at)
+
+    @admin.action(description="重新开通所选运单")
+    def reopen(self, request, queryset):
+        count = queryset.exclude(state=WechatWaybill.State.READY).update(
+            state=WechatWaybill.State.PENDING, checked_at=None, error_code="", error=""
+        )
+        for shipment_id in queryset.values_list("shipment_id", flat=True):
+            tasks.open_wechat_waybills.delay(Shipment.objects.get(pk=shipment_id).order_id)
+        self.message_user(request, f"{count} 个运单已重新排队开通。")
+
+
+class PendingReminderFilter(admin.SimpleListFilter):
+    title = "处理情况"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "待处理"), ("no", "已处理")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(TradeReminder)
+class TradeReminderAdmin(ReadOnlyAdmin):
+    """Operations' attention list: WeChat's reminders to ship or to connect the upload API."""
+
+    list_display = ("event_label", "order_number", "text", "received", "resolved")
+    list_filter = (PendingReminderFilter, "event")
+    search_fields = ("order__number", "transaction_id")
+    list_select_related = ("order", "resolved_by")
+    fields = ("event_label", "order_number", "text", "received", "resolved")
+    readonly_fields = fields
+    actions = ["mark_resolved"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(event__in=[WechatTradeEvent.Event.REMIND_SHIPPING, WechatTradeEvent.Event.REMIND_ACCESS_API])
+        )
+
+    @admin.display(description="提醒")
+    def event_label(self, obj):
+        return obj.get_event_display()
+
+    @admin.display(description="订单")
+    def order_number(self, obj):
+        return order_link(obj.order) if obj.order else "（整个小程序）"
+
+    @admin.display(description="收到时间")
+    def received(self, obj):
+        return local_time(obj.received_at)
+
+    @admin.display(description="处理")
+    def resolved(self, obj):
+        if obj.resolved_at is None:
+            return format_html('<strong style="color:#ba2121">{}</strong>', "待处理")
+        return f"{local_time(obj.resolved_at)} {obj.resolved_by or ''}".strip()
+
+    @admin.action(description="标记为已处理")
+    def mark_resolved(self, request, queryset):
+        for event in queryset.filter(resolved_at__isnull=True):
+            trade_management.resolve_reminder(event, actor=request.user)
+        self.message_user(request, "已标记为已处理。")
+
+
+@admin.register(WechatTradeOrder)
+class WechatTradeOrderAdmin(ReadOnlyAdmin):
+    """订单在微信发货信息管理里的状态：重新发货机会、确认收货提醒、报备、结算和对账。"""
+
+    list_display = (
+        "order_number",
+        "platform_state_label",
+        "settlement",
+        "confirm_reminder",
+        "special_report",
+        "reship",
+        "mismatch",
+        "reconciled",
+    )
+    search_fields = ("order__number", "transaction_id")
+    list_select_related = ("order",)
+    fields = list_display
+    readonly_fields = fields
+
+    @admin.display(description="订单")
+    def order_number(self, obj):
+        return order_link(obj.order)
+
+    @admin.display(description="微信订单状态")
+    def platform_state_label(self, obj):
+        return trade_management.platform_state_label(obj.platform_state)
+
+    @admin.display(description="结算时间")
+    def settlement(self, obj):
+        if obj.settlement_time:
+            return local_time(obj.settlement_time)
+        return f"预计 {local_time(obj.estimated_settlement_time)}" if obj.estimated_settlement_time else "未结算"
+
+    @admin.display(description="确认收货提醒")
+    def confirm_reminder(self, obj):
+        if obj.confirm_notified_at:
+            return local_time(obj.confirm_notified_at)
+        return obj.confirm_error or "—"
+
+    @admin.display(description="特殊发货报备")
+    def special_report(self, obj):
+        if obj.special_reported_at:
+            return f"已报备，预计 {local_time(obj.special_delay_to)} 发货"
+        return obj.special_error or "—"
+
+    @admin.display(description="重新发货机会")
+    def reship(self, obj):
+        return f"已用（{local_time(obj.reship_used_at)}）" if obj.reship_used_at else "未用"
+
+    @admin.display(description="最近对账")
+    def reconciled(self, obj):
+        return local_time(obj.reconciled_at)
+
+
+@admin.register(AlipayOrderSync)
+class AlipayOrderSyncAdmin(ReadOnlyAdmin):
+    """支付宝订单中心：每笔订单的每个状态同步一次，只向前。"""
+
+    list_display = ("order_number", "status_label", "state_label", "attempts", "problem", "synced", "next_attempt")
+    list_filter = ("state", "status")
+    search_fields = ("order__number",)
+    list_select_related = ("order",)
+    fields = list_display
+    readonly_fields = fields
+    actions = ["retry"]
+
+    @admin.display(description="订单")
+    def order_number(self, obj):
+        return order_link(obj.order)
+
+    @admin.display(description="订单中心状态")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description="同步状态")
+    def state_label(self, obj):
+        return obj.get_state_display()
+
+    @admin.display(description="问题")
+    def problem(self, obj):
+        return error_meaning(obj.error_code) if obj.error_code else "—"
+
+    @admin.display(description="同步时间")
+    def synced(self, obj):
+        return local_time(obj.synced_at)
+
+    @admin.display(description="下次尝试")
+    def next_attempt(self, obj):
+        return local_time(obj.next_attempt_at) if obj.state == AlipayOrderSync.State.PENDING else "—"
+
+    @admin.action(description="重新同步失败的状态")
+    def retry(self, request, queryset):
+        orders = {row.order for row in queryset.filter(state=AlipayOrderSync.State.FAILED).select_related("order")}
+        for order in orders:
+            alipay_orders.retry_failed(order)
+            tasks.push_alipay_order_syncs.delay(order.pk)
+        self.message_user(request, f"{len(orders)} 笔订单已重新排队同步。")

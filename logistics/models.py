@@ -254,3 +254,152 @@ class FailedWechatShippingUpload(WechatShippingUpload):
         proxy = True
         verbose_name = _("failed WeChat shipping upload")
         verbose_name_plural = _("failed WeChat shipping uploads")
+
+
+# --- WeChat logistics tracking component, order-shipping management, Alipay order center ----------
+class WechatWaybill(models.Model):
+    """A parcel's waybill token at WeChat's logistics tracking component (it does not expire): the
+    mini program opens the parcel with it in WeChat's own tracking page."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待开通"
+        READY = "ready", "已开通"
+        FAILED = "failed", "失败"
+        NOT_ENABLED = "not_enabled", "小程序未开通物流查询组件"
+
+    shipment = models.OneToOneField(
+        Shipment, on_delete=models.CASCADE, related_name="wechat_waybill", verbose_name="包裹"
+    )
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    waybill_token = models.CharField("运单 token", max_length=128, blank=True)
+    follow_token = models.CharField("消息组件 token", max_length=128, blank=True)
+    goods_digest = models.CharField("商品摘要", max_length=40, blank=True)
+    wechat_status = models.PositiveSmallIntegerField("微信物流状态", null=True, blank=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    error_code = models.CharField("错误码", max_length=32, blank=True)
+    error = models.CharField("平台错误", max_length=500, blank=True)
+    opened_at = models.DateTimeField("开通时间", null=True, blank=True)
+    checked_at = models.DateTimeField("最近查询", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "微信运单"
+        verbose_name_plural = "微信运单"
+
+    def __str__(self):
+        return f"{self.shipment} {self.get_state_display()}"
+
+
+class WechatTradeOrder(models.Model):
+    """The order as WeChat's order-shipping management sees it: the one re-ship, the receipt
+    reminder, the special report, settlement and the daily reconciliation."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="wechat_trade", verbose_name="订单")
+    transaction_id = models.CharField("微信支付单号", max_length=32, blank=True)
+    reship_used_at = models.DateTimeField("重新发货机会使用于", null=True, blank=True)
+    confirm_notified_at = models.DateTimeField("确认收货提醒发出", null=True, blank=True)
+    confirm_error = models.CharField("确认收货提醒错误", max_length=255, blank=True)
+    special_reported_at = models.DateTimeField("特殊发货报备于", null=True, blank=True)
+    special_delay_to = models.DateTimeField("报备的预计发货时间", null=True, blank=True)
+    special_error = models.CharField("报备错误", max_length=255, blank=True)
+    platform_state = models.PositiveSmallIntegerField("微信订单状态", null=True, blank=True)
+    reconciled_at = models.DateTimeField("最近对账", null=True, blank=True)
+    mismatch = models.CharField("对账不一致", max_length=255, blank=True)
+    estimated_settlement_time = models.DateTimeField("预计结算时间", null=True, blank=True)
+    settlement_time = models.DateTimeField("结算时间", null=True, blank=True)
+    confirm_receive_method = models.PositiveSmallIntegerField(
+        "确认收货方式", null=True, blank=True, choices=[(1, "用户手动确认"), (2, "自动确认")]
+    )
+    confirm_receive_time = models.DateTimeField("确认收货时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "微信交易订单"
+        verbose_name_plural = "微信交易订单"
+
+    def __str__(self):
+        return self.order.number
+
+
+class WechatTradeEvent(models.Model):
+    """A push of order-shipping management (verified first by the push endpoint), kept once."""
+
+    class Event(models.TextChoices):
+        SETTLEMENT = "trade_manage_order_settlement", "资金结算"
+        REMIND_SHIPPING = "trade_manage_remind_shipping", "发货提醒"
+        REMIND_ACCESS_API = "trade_manage_remind_access_api", "接入发货信息管理提醒"
+
+    event = models.CharField("事件", max_length=40, choices=Event.choices, db_index=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="wechat_trade_events", verbose_name="订单"
+    )
+    transaction_id = models.CharField("微信支付单号", max_length=32, blank=True)
+    text = models.CharField("内容", max_length=500, blank=True)
+    message = models.JSONField("推送内容", default=dict)
+    fingerprint = models.CharField(max_length=40, unique=True)
+    received_at = models.DateTimeField("收到时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="处理人",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "微信发货管理推送"
+        verbose_name_plural = "微信发货管理推送"
+
+    def __str__(self):
+        return f"{self.get_event_display()} {self.transaction_id}"
+
+
+class TradeReminder(WechatTradeEvent):
+    """Operations' attention list: WeChat's reminders to ship or to upload, not yet dealt with."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "待处理的微信提醒"
+        verbose_name_plural = "待处理的微信提醒"
+
+
+class AlipayOrderSync(models.Model):
+    """One status of an Alipay order sent to Alipay's order center: each status once, forward only."""
+
+    class Status(models.TextChoices):
+        WAIT_PAY = "WAIT_PAY", "已下单待付款"
+        PAID = "PAID", "已付款"
+        IN_DELIVERY = "IN_DELIVERY", "已发货"
+        SIGNED = "SIGNED", "已签收"
+        FINISHED = "FINISHED", "已完成"
+        REFUNDED = "REFUNDED", "已退款"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待同步"
+        SYNCED = "synced", "已同步"
+        SKIPPED = "skipped", "已跳过（订单已到后面的状态）"
+        FAILED = "failed", "同步失败"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="alipay_syncs", verbose_name="订单")
+    status = models.CharField("订单中心状态", max_length=16, choices=Status.choices)
+    rank = models.PositiveSmallIntegerField("顺序")
+    state = models.CharField("同步状态", max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True, db_index=True)
+    error_code = models.CharField("错误码", max_length=64, blank=True)
+    error = models.CharField("平台错误", max_length=500, blank=True)
+    payload = models.JSONField("发送内容", default=dict, blank=True)
+    synced_at = models.DateTimeField("同步时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "rank"]
+        verbose_name = "支付宝订单中心同步"
+        verbose_name_plural = "支付宝订单中心同步"
+        constraints = [models.UniqueConstraint(fields=["order", "status"], name="alipay_order_sync_status_once")]
+
+    def __str__(self):
+        return f"{self.order.number} {self.get_status_display()} {self.get_state_display()}"

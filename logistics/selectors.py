@@ -35,7 +35,7 @@ def shipments_for_orders(order_ids) -> dict[int, list[Shipment]]:
     found: dict[int, list[Shipment]] = {order_id: [] for order_id in order_ids}
     shipments = (
         Shipment.objects.filter(order_id__in=list(order_ids))
-        .select_related("carrier", "order")
+        .select_related("carrier", "order", "wechat_waybill")
         .prefetch_related(lines_prefetch(), _timeline_prefetch())
         .order_by("shipped_at", "id")
     )
@@ -48,7 +48,7 @@ def shipment_for_member(*, member, shipment_id) -> Shipment:
     """The member's own shipment with its timeline; anyone else's is "not found"."""
     shipment = (
         Shipment.objects.filter(pk=shipment_id, order__user=member)
-        .select_related("carrier", "order")
+        .select_related("carrier", "order", "wechat_waybill")
         .prefetch_related(lines_prefetch(), _timeline_prefetch())
         .first()
     )

@@ -26,7 +26,7 @@ from platforms.tracking import ParcelTimeline, get_tracking_provider
 from storefront.orders.status import DELIVERED, PARTIALLY_SHIPPED, SHIPPED, change_order_status
 from storefront.payments.models import PaymentTransaction
 
-from . import selectors
+from . import reships, selectors
 from .carriers import carrier_rows
 from .errors import (
     InvalidShipment,
@@ -410,25 +410,26 @@ def shipping_payload(upload: WechatShippingUpload, *, now=None) -> dict:
         "upload_time": _upload_time(order, upload, now),
         "payer": {"openid": openid},
     }
-    if upload.shipment_id is None:
+    express = upload.logistics_type == WechatShippingUpload.LogisticsType.EXPRESS
+    if upload.shipment_id is None and not express:
         payload["shipping_list"] = [{"item_desc": _item_desc(order)}]
         return payload
     shipment = upload.shipment
-    # Every parcel so far, this one last: the last upload of a split order lists them all.
-    parcels = list(
-        Shipment.objects.filter(order=order, pk__lte=shipment.pk)
-        .select_related("carrier")
-        .prefetch_related(selectors.lines_prefetch())
-        .order_by("pk")
-    )
+    # Every parcel so far, this one last: the last upload of a split order lists them all. An
+    # express upload without a parcel is the planned closing one of a split order whose units left
+    # to ship were refunded: every parcel, marked all delivered.
+    parcels = Shipment.objects.filter(order=order)
+    if shipment is not None:
+        parcels = parcels.filter(pk__lte=shipment.pk)
+    parcels = list(parcels.select_related("carrier").prefetch_related(selectors.lines_prefetch()).order_by("pk"))
     # WeChat takes split delivery (and several parcels) for express only (10060006).
-    express = upload.logistics_type == WechatShippingUpload.LogisticsType.EXPRESS
     if not express:
         parcels = parcels[-1:]
-    split = express and (len(parcels) > 1 or not shipment.completes_order)
+    completes = shipment.completes_order if shipment is not None else True
+    split = express and (len(parcels) > 1 or not completes or shipment is None)
     if split:
         payload["delivery_mode"] = 2
-        payload["is_all_delivered"] = bool(shipment.completes_order)
+        payload["is_all_delivered"] = bool(completes)
     phone = _mask_phone(_recipient_phone(order))
     consignor = _mask_phone(getattr(settings, "WECHAT_SHIPPING_CONSIGNOR_PHONE", ""))
     items = []
@@ -468,6 +469,16 @@ def upload_shipping_to_wechat(*, upload_id, now=None) -> WechatShippingUpload:
         if upload.next_attempt_at and upload.next_attempt_at > now:
             return upload
         payload = shipping_payload(upload, now=now)
+        if reships.would_reship(upload, payload) and reships.reship_used(upload.order):
+            # WeChat gives each payment one re-ship: a second one is not sent, operations decide.
+            upload.state = WechatShippingUpload.State.FAILED
+            upload.error_code = reships.RESHIP_USED
+            upload.error = "重新发货机会已用完：这次修改没有上传，请在微信小程序后台处理"
+            upload.payload = payload
+            upload.next_attempt_at = None
+            upload.save(update_fields=["state", "error_code", "error", "payload", "next_attempt_at", "updated_at"])
+            return upload
+        is_reship = reships.would_reship(upload, payload)
         upload.attempts += 1
         upload.payload = payload
         # A lease: another worker finding the row meanwhile leaves it alone.
@@ -476,6 +487,11 @@ def upload_shipping_to_wechat(*, upload_id, now=None) -> WechatShippingUpload:
     try:
         get_miniprogram("wechat").upload_shipping(payload)
     except PlatformError as exc:
+        if str(exc.code) == reships.ALREADY_SHIPPED:
+            # 10060002: WeChat holds this shipping already (an earlier attempt got through).
+            return _mark_uploaded(upload, error_code=reships.ALREADY_SHIPPED)
+        if str(exc.code) == reships.RESHIP_REFUSED:
+            reships.record_reship(upload.order)
         gave_up = not exc.retryable or upload.attempts >= settings.WECHAT_SHIPPING_UPLOAD_MAX_ATTEMPTS
         upload.state = WechatShippingUpload.State.FAILED if gave_up else WechatShippingUpload.State.PENDING
         upload.error_code = str(exc.code)[:32]
@@ -485,10 +501,18 @@ def upload_shipping_to_wechat(*, upload_id, now=None) -> WechatShippingUpload:
         )
         logger.warning("WeChat shipping upload %s of order %s failed: %s", upload.pk, upload.order.number, exc.message)
     else:
-        upload.state = WechatShippingUpload.State.UPLOADED
-        upload.uploaded_at = timezone.now()
-        upload.error_code = upload.error = ""
-        upload.next_attempt_at = None
+        if is_reship:
+            reships.record_reship(upload.order)
+        return _mark_uploaded(upload)
+    upload.save(update_fields=["state", "error_code", "error", "next_attempt_at", "uploaded_at", "updated_at"])
+    return upload
+
+
+def _mark_uploaded(upload, *, error_code="") -> WechatShippingUpload:
+    upload.state = WechatShippingUpload.State.UPLOADED
+    upload.uploaded_at = timezone.now()
+    upload.error_code, upload.error = error_code, ""
+    upload.next_attempt_at = None
     upload.save(update_fields=["state", "error_code", "error", "next_attempt_at", "uploaded_at", "updated_at"])
     return upload
 
@@ -537,6 +561,15 @@ def ship_rest_if_refunded(order):
             reason="the lines not yet shipped were refunded",
             expected_from=PARTIALLY_SHIPPED,
         )
+        plan_closing_upload(order)
+
+
+def plan_closing_upload(order) -> WechatShippingUpload | None:
+    """The planned second upload of a split order that will send nothing more: every parcel
+    again, now marked all delivered. It completes the split delivery, so it is not a re-ship."""
+    if not WechatShippingUpload.objects.filter(order=order, shipment__isnull=False).exists():
+        return None
+    return plan_order_upload(order=order, logistics_type=WechatShippingUpload.LogisticsType.EXPRESS)
 
 
 def plan_pickup_upload(order):

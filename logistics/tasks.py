@@ -101,3 +101,89 @@ def ship_rest_if_refunded(order_id):
     from logistics import services
 
     services.ship_rest_if_refunded(Order.objects.get(pk=order_id))
+
+
+# --- WeChat tracking component, order-shipping management, Alipay order center ----------------------
+def _order(order_id):
+    from oscar.apps.order.models import Order
+
+    return Order.objects.select_related("info").get(pk=order_id)
+
+
+@shared_task(name="logistics.tasks.open_wechat_waybills", **RETRY)
+def open_wechat_waybills(order_id):
+    """order_shipped: each new parcel of a WeChat-paid order gets its waybill token."""
+    from logistics import waybills
+
+    return waybills.open_order_waybills(_order(order_id))
+
+
+@shared_task(name="logistics.tasks.update_wechat_waybill_goods", **RETRY)
+def update_wechat_waybill_goods(order_id):
+    """order_refunded: parcels whose goods changed are updated at WeChat."""
+    from logistics import waybills
+
+    return waybills.update_order_waybill_goods(_order(order_id))
+
+
+@shared_task(name="logistics.tasks.check_wechat_waybills")
+def check_wechat_waybills():
+    """Every half hour: WeChat's status of parcels still moving, and tokens not got yet."""
+    from logistics import waybills
+
+    moved = 0
+    for shipment_id in waybills.due_waybills():
+        try:
+            waybills.open_waybill(shipment_id=shipment_id)
+        except PlatformError:
+            continue
+    for waybill_id in waybills.waybills_to_check():
+        moved += waybills.check_waybill(waybill_id=waybill_id) is not None
+    return moved
+
+
+@shared_task(name="logistics.tasks.notify_wechat_confirm_receive", **RETRY)
+def notify_wechat_confirm_receive(order_id):
+    """order_delivered: WeChat reminds the shopper to confirm receipt (once)."""
+    from logistics import trade_management
+
+    return trade_management.notify_confirm_receive(_order(order_id))
+
+
+@shared_task(name="logistics.tasks.report_late_wechat_orders")
+def report_late_wechat_orders():
+    """Daily: orders that will ship more than 15 days after payment are reported to WeChat."""
+    from logistics import trade_management
+
+    return trade_management.report_late_orders()
+
+
+@shared_task(name="logistics.tasks.reconcile_wechat_trade_orders")
+def reconcile_wechat_trade_orders():
+    """Daily: WeChat's order state (get_order) of recent unsettled orders, compared with ours."""
+    from logistics import trade_management
+
+    return trade_management.reconcile_trade_orders()
+
+
+@shared_task(name="logistics.tasks.sync_alipay_order", **RETRY)
+def sync_alipay_order(order_id, status):
+    """An order event of an Alipay order: the order center owes it this status."""
+    from logistics import alipay_orders
+
+    alipay_orders.plan_sync(_order(order_id), status)
+
+
+@shared_task(name="logistics.tasks.push_alipay_order_syncs")
+def push_alipay_order_syncs(order_id):
+    from logistics import alipay_orders
+
+    return alipay_orders.push_order_syncs(order_id=order_id)
+
+
+@shared_task(name="logistics.tasks.push_due_alipay_order_syncs")
+def push_due_alipay_order_syncs():
+    """Every minute: order-center syncs that are due (retries with backoff, lost messages)."""
+    from logistics import alipay_orders
+
+    return sum(alipay_orders.push_order_syncs(order_id=order_id) for order_id in alipay_orders.due_orders())

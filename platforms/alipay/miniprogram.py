@@ -194,3 +194,38 @@ class AlipayMiniProgram(MiniProgramPlatform):
 
     def submit_pages(self, pages: list[dict]) -> None:
         """WeChat search only; Alipay has no page submission API for mini programs."""
+
+
+# --- order center (订单数据同步) ------------------------------------------------------------------
+# The shopping order's statuses in the order they happen (ext_info merchant_order_status); a status
+# is sent once and never one that comes before the last one sent.
+ORDER_CENTER_STATUSES = ("WAIT_PAY", "PAID", "IN_DELIVERY", "SIGNED", "FINISHED", "REFUNDED")
+ORDER_CENTER_BIZ_TYPE = "KX_SHOPPING"
+# The order link page may be sent once per order; Alipay answers this sub_code to a second one.
+LINK_PAGE_AGAIN = "AE0515022537"
+ORDER_CENTER_MEANINGS = {
+    LINK_PAGE_AGAIN: "订单跳转链接已同步过",
+    "ORDER_STATUS_NOT_FORWARD": "订单状态只能向前推进",
+    "TRADE_NOT_PAID": "交易未在小程序内支付成功",
+    "TRADE_NOT_EXIST": "交易不存在",
+    "INVALID_PARAMETER": "参数错误",
+}
+
+
+def order_center_meaning(code: str) -> str:
+    return ORDER_CENTER_MEANINGS.get(str(code), "")
+
+
+def sync_merchant_order(order: dict) -> dict:
+    """alipay.merchant.order.sync with `order` as biz_content ({out_biz_no, buyer_id or buyer_open_id,
+    trade_no, amount, item_order_list, order_create_time, order_modified_time, logistics_info_list,
+    ext_info}); the answer's body, or PlatformError with Alipay's sub_code."""
+    status = next(
+        (row["ext_value"] for row in order.get("ext_info", []) if row["ext_key"] == "merchant_order_status"), ""
+    )
+    if status not in ORDER_CENTER_STATUSES:
+        raise PlatformError(
+            f"order center status {status!r} is not one of ours", code="INVALID_PARAMETER", platform=PLATFORM
+        )
+    client, _credentials = build_client()
+    return client.call("alipay.merchant.order.sync", order)

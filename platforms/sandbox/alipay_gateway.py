@@ -488,3 +488,12 @@ HANDLERS = {
     "alipay.open.app.qrcode.create": qrcode_create,
     "alipay.open.app.mini.templatemessage.send": template_message_send,
 }
+
+
+def _register_order_center():
+    from platforms.sandbox.alipay_order_center import merchant_order_sync
+
+    HANDLERS["alipay.merchant.order.sync"] = merchant_order_sync
+
+
+_register_order_center()

@@ -165,3 +165,6 @@ class Delivery(models.Model):
 # The Alipay half keeps its sandbox models in their own module.
 if importlib.util.find_spec("platforms.sandbox.alipay_models"):
     from platforms.sandbox.alipay_models import *  # noqa: F403,E402
+
+# The logistics tracking component, order-shipping management and Alipay's order center.
+from platforms.sandbox.logistics_models import *  # noqa: F403,E402

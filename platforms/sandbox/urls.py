@@ -8,7 +8,7 @@ tracking_urls (logistics).
 
 from django.urls import include, path, re_path
 
-from platforms.sandbox import views, wechat_views, wechatpay_views
+from platforms.sandbox import logistics_views, views, wechat_logistics, wechat_views, wechatpay_views
 
 wechat = [
     # Control endpoints: the shopper's phone.
@@ -28,6 +28,26 @@ wechat = [
     path("cgi-bin/message/subscribe/send", wechat_views.subscribe_send),
     path("wxa/sec/order/upload_shipping_info", wechat_views.upload_shipping_info),
     path("wxa/search/wxaapi_submitpages", wechat_views.submitpages),
+    # The logistics tracking component and order-shipping management (wechat_logistics).
+    path("cgi-bin/express/delivery/open_msg/get_delivery_list", wechat_logistics.get_delivery_list),
+    path("cgi-bin/express/delivery/open_msg/trace_waybill", wechat_logistics.trace_waybill),
+    path("cgi-bin/express/delivery/open_msg/query_trace", wechat_logistics.query_trace),
+    path("cgi-bin/express/delivery/open_msg/update_waybill_goods", wechat_logistics.update_waybill_goods),
+    path("cgi-bin/express/delivery/open_msg/follow_waybill", wechat_logistics.follow_waybill),
+    path("cgi-bin/express/delivery/open_msg/query_follow_trace", wechat_logistics.query_follow_trace),
+    path("wxa/sec/order/get_order", wechat_logistics.get_order),
+    path("wxa/sec/order/notify_confirm_receive", wechat_logistics.notify_confirm_receive),
+    path("wxa/sec/order/opspecialorder", wechat_logistics.opspecialorder),
+    path("wxa/sec/order/set_msg_jump_path", wechat_logistics.set_msg_jump_path),
+    path("wxa/sec/order/is_trade_managed", wechat_logistics.is_trade_managed),
+    path(
+        "wxa/sec/order/is_trade_management_confirmation_completed",
+        wechat_logistics.is_trade_management_confirmation_completed,
+    ),
+    # Controls: WeChat's side of the component and of order-shipping management.
+    path("trade-push/", logistics_views.TradePushView.as_view(), name="sandbox-wechat-trade-push"),
+    path("waybill-status/", logistics_views.WaybillStatusView.as_view(), name="sandbox-wechat-waybill-status"),
+    path("console/", logistics_views.ConsoleView.as_view(), name="sandbox-wechat-console"),
 ]
 
 wechatpay = [

@@ -15,11 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import KitError, NotFound
-from platforms.sandbox import delivery, faults
+from platforms.sandbox import delivery, faults, wechat_logistics
 from platforms.sandbox.models import (
     ContentCheck,
     Delivery,
     PayTrade,
+    SandboxAlipayOrder,
+    SandboxTradeOrder,
+    SandboxWaybill,
     ShippingUpload,
     SubscribeMessage,
     WeChatCode,
@@ -196,5 +199,12 @@ def index(request):
         "faults": faults.active_faults(),
         "alipay": alipay_views.overview(),
         "tracking_url": reverse("sandbox-tracking-page"),
+        # The logistics tracking component, order-shipping management and Alipay's order center.
+        "waybills": SandboxWaybill.objects.all()[:20],
+        "trade_orders": SandboxTradeOrder.objects.all()[:20],
+        "paid_trades": PayTrade.objects.filter(state=PayTrade.State.SUCCESS).exclude(transaction_id="")[:10],
+        "trade_pushes": Delivery.objects.filter(platform="wechat", event_type__startswith="trade_manage")[:20],
+        "order_center": SandboxAlipayOrder.objects.all()[:20],
+        "console": wechat_logistics.console(),
     }
     return render(request, "sandbox/index.html", context)

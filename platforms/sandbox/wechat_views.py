@@ -639,6 +639,12 @@ def _is_reship(previous: dict | None, finished: bool, body: dict) -> bool:
     return finished or changed
 
 
+def _receipt_confirmed(trade: PayTrade) -> bool:
+    from platforms.sandbox.models import SandboxTradeOrder
+
+    return SandboxTradeOrder.objects.filter(transaction_id=trade.transaction_id, confirmed_at__isnull=False).exists()
+
+
 def _completes(payload: dict) -> bool:
     return payload["delivery_mode"] == 1 or payload.get("is_all_delivered") is True
 
@@ -667,6 +673,9 @@ def shipping_trade_error(body: dict) -> tuple[int, str] | None:
     for earlier in _earlier_uploads(trade):
         reshipped = reshipped or _is_reship(previous, finished, earlier)
         previous, finished = earlier, finished or _completes(earlier)
+    if finished and _receipt_confirmed(trade):
+        # The shopper confirmed receipt: the shipping is done and can no longer change.
+        return 10060002, "支付单已完成发货: the shopper confirmed receipt"
     if _is_reship(previous, finished, body) and reshipped:
         return 10060003, "支付单已使用重新发货机会: the one re-ship of this payment is used"
     if previous is not None and _upload_moment(body) <= _upload_moment(previous):

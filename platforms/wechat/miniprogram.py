@@ -341,6 +341,148 @@ class WeChatMiniProgram(MiniProgramPlatform):
         self._post(
             "wxa/search/wxaapi_submitpages",
             {
-                "pages": [{"path": p["path"], "query": p.get("query", "")} for p in pages],
+                # The data push format: each page with its structured data (data_list) when given.
+                "pages": [
+                    {
+                        "path": p["path"],
+                        "query": p.get("query", ""),
+                        **({"data_list": p["data_list"]} if p.get("data_list") else {}),
+                    }
+                    for p in pages
+                ],
             },
         )
+
+
+# --- logistics tracking component (物流查询组件) and order-shipping management (发货信息管理) -----------
+# The mini program opens a parcel with the plug-in: requirePlugin("logisticsPlugin")
+# .openWaybillTracking({waybillToken}); it is declared in app.json with this provider.
+LOGISTICS_PLUGIN = {"name": "logisticsPlugin", "provider": "wx9ad912bf20548d92", "method": "openWaybillTracking"}
+# query_trace's waybill status.
+WAYBILL_STATES = {0: "揽件前", 1: "已揽件", 2: "运输中", 3: "派件中", 4: "已签收", 5: "异常", 6: "代签收"}
+# get_order's order_state.
+TRADE_ORDER_STATES = {1: "待发货", 2: "已发货", 3: "确认收货", 4: "交易完成", 5: "已退款", 6: "资金待结算"}
+# What the platform's codes mean, for the operations screens (a Chinese meaning, never a bare code).
+ERRCODE_MEANINGS = {
+    "48001": "未开通物流查询组件（或接口权限）：请在小程序后台开通",
+    "9300507": "运单 token 无效",
+    "931023": "快递公司查不到该运单",
+    "9300559": "运力 id 不存在（请对照 get_delivery_list）",
+    "40003": "openid 无效或不是付款人",
+    "47001": "参数格式错误",
+    "10060001": "支付单不存在或刚支付（稍后重试）",
+    "10060002": "支付单已完成发货",
+    "10060003": "支付单已使用重新发货机会，不能再改",
+    "10060004": "支付单不可发货（已退款）",
+    "10060029": "签收时间不合理",
+    "268546000": "报备类型不对",
+    "268546001": "预计发货时间须在支付后 15 到 330 天之间",
+    "268546002": "没有这笔待发货订单",
+    "reship_used": "重新发货机会已用完，未再上传",
+}
+# Limits of goods_info the sandbox holds the kit to (WeChat's page lists the fields only).
+WAYBILL_MAX_GOODS = 10
+GOODS_NAME_MAX = 40
+GOODS_DESC_MAX = 100
+
+
+def errcode_meaning(code: str) -> str:
+    return ERRCODE_MEANINGS.get(str(code), "")
+
+
+def waybill_goods_problem(goods_info: dict) -> str | None:
+    detail = goods_info.get("detail_list") or []
+    if not detail:
+        return "goods_info.detail_list is empty"
+    if len(detail) > WAYBILL_MAX_GOODS:
+        return f"goods_info.detail_list holds at most {WAYBILL_MAX_GOODS} goods"
+    for item in detail:
+        if not item.get("goods_name") or not item.get("goods_img_url"):
+            return "each goods needs goods_name and goods_img_url"
+        if len(item["goods_name"]) > GOODS_NAME_MAX or len(item.get("goods_desc", "")) > GOODS_DESC_MAX:
+            return f"goods_name at most {GOODS_NAME_MAX}, goods_desc at most {GOODS_DESC_MAX} characters"
+    return None
+
+
+class WeChatLogistics:
+    """The calls of the logistics tracking component and of order-shipping management, through the
+    mini program adapter's shared client (token refresh and error mapping as for every call)."""
+
+    def __init__(self, miniprogram: WeChatMiniProgram | None = None):
+        self.miniprogram = miniprogram or WeChatMiniProgram()
+
+    def _post(self, endpoint: str, data: dict) -> dict:
+        return self.miniprogram._post(endpoint, data)
+
+    # --- tracking component -------------------------------------------------------------------
+    def delivery_list(self) -> dict[str, str]:
+        """{delivery_id: delivery_name} of the carriers WeChat knows."""
+        result = self._post("cgi-bin/express/delivery/open_msg/get_delivery_list", {})
+        return {row["delivery_id"]: row.get("delivery_name", "") for row in result.get("delivery_list", [])}
+
+    def _waybill_body(self, waybill: dict) -> dict:
+        if not waybill.get("openid"):
+            raise refused("trace_waybill needs the payer's openid", "40003")
+        problem = waybill_goods_problem(waybill.get("goods_info") or {})
+        if problem:
+            raise refused(f"trace_waybill: {problem}", "47001")
+        return waybill
+
+    def trace_waybill(self, waybill: dict) -> str:
+        """The waybill token of one parcel: {openid, receiver_phone, waybill_id, delivery_id,
+        goods_info: {detail_list: [{goods_name, goods_img_url, goods_desc}]}, trans_id, order_detail_path}."""
+        result = self._post("cgi-bin/express/delivery/open_msg/trace_waybill", self._waybill_body(waybill))
+        return result["waybill_token"]
+
+    def follow_waybill(self, waybill: dict) -> str:
+        """The message component: WeChat sends the shopper service notices as the parcel moves."""
+        result = self._post("cgi-bin/express/delivery/open_msg/follow_waybill", self._waybill_body(waybill))
+        return result["waybill_token"]
+
+    def update_waybill_goods(self, *, waybill_token: str, goods_info: dict) -> None:
+        problem = waybill_goods_problem(goods_info)
+        if problem:
+            raise refused(f"update_waybill_goods: {problem}", "47001")
+        self._post(
+            "cgi-bin/express/delivery/open_msg/update_waybill_goods",
+            {"waybill_token": waybill_token, "goods_info": goods_info},
+        )
+
+    def query_trace(self, waybill_token: str, *, follow: bool = False) -> dict:
+        endpoint = "query_follow_trace" if follow else "query_trace"
+        return self._post(f"cgi-bin/express/delivery/open_msg/{endpoint}", {"waybill_token": waybill_token})
+
+    # --- order-shipping management --------------------------------------------------------------
+    def get_order(self, *, transaction_id: str) -> dict:
+        return self._post("wxa/sec/order/get_order", {"transaction_id": transaction_id})["order"]
+
+    def notify_confirm_receive(self, *, transaction_id: str, received_time: int) -> None:
+        self._post(
+            "wxa/sec/order/notify_confirm_receive",
+            {"transaction_id": transaction_id, "received_time": int(received_time)},
+        )
+
+    def report_special_order(self, *, order_id: str, kind: int, delay_to: int | None = None) -> None:
+        """opspecialorder: kind 1 presale (delay_to, unix seconds, 15 to 330 days after payment), 2 test."""
+        if kind not in (1, 2):
+            raise refused("opspecialorder type is 1 (presale) or 2 (test)", "268546000")
+        if kind == 1 and not delay_to:
+            raise refused("opspecialorder of a presale order needs delay_to", "268546001")
+        body = {"order_id": order_id, "type": kind}
+        if delay_to:
+            body["delay_to"] = int(delay_to)
+        self._post("wxa/sec/order/opspecialorder", body)
+
+    def set_msg_jump_path(self, path: str) -> None:
+        self._post("wxa/sec/order/set_msg_jump_path", {"path": path.lstrip("/")})
+
+    def is_trade_managed(self) -> bool:
+        return bool(
+            self._post("wxa/sec/order/is_trade_managed", {"appid": self.miniprogram.app_id})["is_trade_managed"]
+        )
+
+    def is_settlement_confirmed(self) -> bool:
+        result = self._post(
+            "wxa/sec/order/is_trade_management_confirmation_completed", {"appid": self.miniprogram.app_id}
+        )
+        return bool(result.get("completed"))

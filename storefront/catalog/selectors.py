@@ -23,6 +23,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
+from django.utils.module_loading import import_string
 from oscar.core.loading import get_model
 
 from config.errors import NotFound
@@ -275,6 +276,21 @@ class ProductDetail(ProductSummary):
     attributes: list = field(default_factory=list)
     sku_picker: dict = field(default_factory=dict)
     images: list = field(default_factory=list)
+    # Filled by other domains (settings.PRODUCT_DETAIL_SECTIONS): {name: value}.
+    sections: dict = field(default_factory=dict)
+
+
+def _detail_sections() -> dict:
+    return {name: import_string(path) for name, path in settings.PRODUCT_DETAIL_SECTIONS.items()}
+
+
+def product_detail_sections(product, sections=None) -> dict:
+    """The product detail's sections of other domains (a flash sale's price and countdown):
+    settings.PRODUCT_DETAIL_SECTIONS is {name: dotted path of `section(product)`}. A section
+    may also have `annotate(queryset)`, applied to the product's own query, so that a product
+    without anything to show costs no query more."""
+    sections = sections if sections is not None else _detail_sections()
+    return {name: section(product) for name, section in sections.items()}
 
 
 def _value_text(value) -> str:
@@ -318,9 +334,12 @@ def sku_picker(skus: list[Sku]) -> dict:
 
 
 def product_detail(*, product_id: int, request=None) -> ProductDetail:
+    sections = _detail_sections()
+    products = _annotated(_browsable().select_related("listing", "product_class"))
+    for section in sections.values():
+        products = section.annotate(products) if hasattr(section, "annotate") else products
     product = (
-        _annotated(_browsable().select_related("listing", "product_class"))
-        .prefetch_related(
+        products.prefetch_related(
             "stockrecords",
             _attribute_values_prefetch(),
             _children_prefetch(with_attributes=True),
@@ -346,6 +365,7 @@ def product_detail(*, product_id: int, request=None) -> ProductDetail:
         attributes=_attribute_rows(product.loaded_attribute_values),
         sku_picker=sku_picker(summary.skus),
         images=product.ordered_images,
+        sections=product_detail_sections(product, sections),
     )
 
 

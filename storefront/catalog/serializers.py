@@ -167,9 +167,35 @@ class SkuPickerSerializer(serializers.Serializer):
     combinations = SkuCombinationSerializer(many=True, help_text="Combinations not listed do not exist.")
 
 
+class FlashSaleSkuSerializer(serializers.Serializer):
+    sku = serializers.IntegerField()
+    sale_price = _money()
+    normal_price = _money()
+    remaining = serializers.IntegerField()
+    sold_out = serializers.BooleanField()
+
+
+class ProductFlashSaleSerializer(serializers.Serializer):
+    """The product's running (or next) flash sale: buy it at POST /api/v1/flash-sales/{id}/orders/."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=["upcoming", "running"])
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    server_time = serializers.DateTimeField()
+    seconds_to_start = serializers.IntegerField(help_text="Countdown to the start; 0 once running.")
+    seconds_to_end = serializers.IntegerField()
+    per_member_limit = serializers.IntegerField()
+    items = FlashSaleSkuSerializer(many=True)
+
+
 class ProductDetailSerializer(ProductSummarySerializer):
     description = serializers.CharField(help_text="Sanitised HTML.")
     images = ProductImageSerializer(many=True)
     attributes = AttributeSerializer(many=True)
     skus = SkuSerializer(many=True)
     sku_picker = SkuPickerSerializer()
+    flash_sale = ProductFlashSaleSerializer(
+        source="sections.flash_sale", allow_null=True, required=False, default=None, help_text="null: none."
+    )

@@ -22,10 +22,14 @@ _ERRORS = {
         description="`basket_empty`, `invalid_input`, `delivery_required`, `unknown_shipping_method`, "
         "`pickup_unavailable`, `sku_unavailable`, `voucher_expired`, `voucher_used`, "
         "`points_exceed_balance`, `points_exceed_limit` (`error.max_usable`), `points_below_minimum` "
-        "(`error.minimum`), `points_not_accepted`."
+        "(`error.minimum`), `points_not_accepted`, `coupon_expired`, `coupon_not_started`, `coupon_not_applicable` "
+        "(`error.min_spend`), `coupon_not_combinable` (a voucher code is on the basket)."
     ),
-    404: OpenApiResponse(description="`address_not_found` (also another member's address), `store_not_found`."),
-    409: OpenApiResponse(description="`out_of_stock` with `error.items`."),
+    404: OpenApiResponse(
+        description="`address_not_found` (also another member's address), `store_not_found`, "
+        "`coupon_not_found` (also another member's coupon)."
+    ),
+    409: OpenApiResponse(description="`out_of_stock` with `error.items`; `coupon_used`."),
 }
 
 
@@ -38,6 +42,8 @@ def _preview_body(result):
         "lines": summary["lines"],
         "discounts": summary["discounts"],
         "points": result.points.as_dict(),
+        "coupons": result.coupons.as_list(),
+        "coupon_id": result.coupons.chosen_id,
     }
 
 
@@ -80,7 +86,7 @@ class PlaceOrderView(APIView):
             **_ERRORS,
             409: OpenApiResponse(
                 description="`out_of_stock` (`error.items`), `price_changed` (`error.totals` has the new totals), "
-                "`idempotency_key_reused` (same key, different body)."
+                "`idempotency_key_reused` (same key, different body), `coupon_used`."
             ),
         },
     )

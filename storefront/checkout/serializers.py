@@ -26,6 +26,15 @@ class CheckoutInputSerializer(serializers.Serializer):
         help_text="Points to pay with (a whole number; 0 or absent: none). The preview's `points` says how many may be used.",
     )
 
+    coupon_id = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_BIG_ID,
+        required=False,
+        allow_null=True,
+        help_text="One of the member's coupons (`GET me/coupons/`). Absent: the coupon that saves most, as the "
+        "preview's `coupon_id` shows; null or 0: no coupon.",
+    )
+
     def validate_use_points(self, value):
         # A JSON 1.5 (or true) must not become 1: points are whole numbers, given as such.
         raw = self.initial_data.get("use_points") if hasattr(self.initial_data, "get") else None
@@ -69,6 +78,18 @@ class PointsPreviewSerializer(serializers.Serializer):
     minimum = serializers.IntegerField(help_text="The fewest points that can be used at once.")
 
 
+class CouponOptionSerializer(serializers.Serializer):
+    coupon_id = serializers.IntegerField()
+    name = serializers.CharField()
+    rule = serializers.CharField(help_text="The coupon's rule in words (满100元减10元).")
+    expires_at = serializers.DateTimeField()
+    saving = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="What it would take off this order.")
+    usable = serializers.BooleanField(help_text="False: it does not apply to this basket (see `reason`).")
+    reason = serializers.CharField(
+        help_text="Why not: `coupon_not_applicable`, `coupon_not_combinable`; empty if usable."
+    )
+
+
 class PreviewSerializer(serializers.Serializer):
     items = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -80,6 +101,8 @@ class PreviewSerializer(serializers.Serializer):
     lines = BasketLineSerializer(many=True)
     discounts = DiscountSerializer(many=True)
     points = PointsPreviewSerializer()
+    coupons = CouponOptionSerializer(many=True, help_text="The member's coupons usable now, with what each saves.")
+    coupon_id = serializers.IntegerField(allow_null=True, help_text="The coupon applied (in `discount`); null: none.")
 
 
 class PlacedOrderSerializer(serializers.Serializer):

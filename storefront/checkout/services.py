@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oscar.apps.address.models import Country
+from oscar.apps.basket.models import Basket
 from oscar.apps.order.models import ShippingAddress
 from oscar.apps.order.utils import OrderCreator
 from oscar.apps.voucher.models import Voucher
@@ -28,9 +29,11 @@ from oscar.core.prices import Price
 
 from config.errors import Conflict, KitError, NotFound
 from config.money import to_yuan, yuan_str
+from flashsales import checkout as flash_checkout
 from loyalty import checkout as loyalty_checkout
+from offers import checkout as offers_checkout
 from storefront.basket.selectors import Totals, basket_totals, discounts_of
-from storefront.basket.services import find_open_basket, lock_open_basket
+from storefront.basket.services import find_open_basket, lock_open_basket, prepare, purchasable_sku
 from storefront.checkout.errors import PriceChanged  # noqa: F401
 from storefront.checkout.models import CheckoutRequest
 from storefront.checkout.shipping import PICKUP, Repository
@@ -60,6 +63,8 @@ class Quote:
     totals: Totals  # `total` is what the shopper pays: after discounts and points
     shipping_methods: list = field(default_factory=list)
     points: loyalty_checkout.PointsQuote | None = None
+    flash_sale: flash_checkout.FlashQuote = flash_checkout.NO_FLASH_SALE
+    coupons: offers_checkout.CouponQuote = offers_checkout.NO_COUPON
 
 
 # --- delivery and totals -----------------------------------------------------------------------
@@ -129,12 +134,30 @@ def check_lines_on_sale(basket):
         raise OutOfStock(extra={"items": short})
 
 
-def quote(*, member, basket, address_id=None, store_id=None, shipping_method=None, use_points=0, lock=False) -> Quote:
+def quote(
+    *,
+    member,
+    basket,
+    address_id=None,
+    store_id=None,
+    shipping_method=None,
+    use_points=0,
+    lock=False,
+    coupon_id=offers_checkout.BEST,
+) -> Quote:
     """The totals of the basket for a delivery choice, less the points used (`lock`: placing
     the order, the points account is locked in its transaction)."""
     if basket.pk is None or basket.is_empty:
         raise KitError("The basket is empty.", code="basket_empty")
     check_lines_on_sale(basket)
+    # Flash-sale prices inside the window and quota (placement locks the sale's rows). They
+    # are worked out on the shelf prices, so no coupon goes on an order that has them.
+    flash = flash_checkout.quote_flash_sale(member=member, basket=basket, lock=lock)
+    # The member's coupon (the one chosen, or the best) goes on the basket before its totals:
+    # shipping rules and points see the total after it (offers/checkout.py).
+    coupons = offers_checkout.apply_coupon(
+        member=member, basket=basket, coupon_id=coupon_id, lock=lock, flash_sale=bool(flash.saving)
+    )
     delivery = resolve_delivery(
         member=member, basket=basket, address_id=address_id, store_id=store_id, shipping_method=shipping_method
     )
@@ -143,6 +166,9 @@ def quote(*, member, basket, address_id=None, store_id=None, shipping_method=Non
     ]
     shipping = to_yuan(delivery.method.calculate(basket).incl_tax)
     totals = basket_totals(basket, shipping)
+    if flash.saving:
+        saving = min(flash.saving, totals.total - totals.shipping)
+        totals = replace(totals, discount=totals.discount + saving, total=totals.total - saving)
     points = loyalty_checkout.quote_points(
         member=member,
         goods_total=totals.total - totals.shipping,
@@ -152,17 +178,35 @@ def quote(*, member, basket, address_id=None, store_id=None, shipping_method=Non
     )
     # The points' saving never takes the total below 0.01 (quote_points caps it).
     totals = replace(totals, total=totals.total - points.saving)
-    return Quote(basket=basket, delivery=delivery, totals=totals, shipping_methods=options, points=points)
+    return Quote(
+        basket=basket,
+        delivery=delivery,
+        totals=totals,
+        shipping_methods=options,
+        points=points,
+        flash_sale=flash,
+        coupons=coupons,
+    )
 
 
-def _preview_cache_key(member, basket, *, address_id=None, store_id=None, shipping_method=None, use_points=0):
-    # Per delivery choice and points used: a preview of pickup says nothing about the total
-    # of a delivery.
-    return f"checkout:preview:{member.pk}:{basket.pk}:{address_id}:{store_id}:{shipping_method or ''}:{use_points or 0}"
+def _preview_cache_key(
+    member, basket, *, address_id=None, store_id=None, shipping_method=None, use_points=0, coupon_id=None
+):
+    # Per delivery choice, points and coupon used: a preview of pickup says nothing about the
+    # total of a delivery.
+    key = f"checkout:preview:{member.pk}:{basket.pk}:{address_id}:{store_id}:{shipping_method or ''}:{use_points or 0}"
+    return key if coupon_id in (None, offers_checkout.BEST) else f"{key}:coupon:{coupon_id or 0}"
 
 
 def preview(
-    *, member, address_id=None, store_id=None, shipping_method=None, payment_method=None, use_points=0
+    *,
+    member,
+    address_id=None,
+    store_id=None,
+    shipping_method=None,
+    payment_method=None,
+    use_points=0,
+    coupon_id=offers_checkout.BEST,
 ) -> Quote:
     """The totals the shopper is about to pay. Remembered for an hour: a placement that
     does not send `expected_total` is compared with this preview's total."""
@@ -174,6 +218,7 @@ def preview(
         store_id=store_id,
         shipping_method=shipping_method,
         use_points=use_points,
+        coupon_id=coupon_id,
     )
     key = _preview_cache_key(
         member,
@@ -182,6 +227,7 @@ def preview(
         store_id=store_id,
         shipping_method=shipping_method,
         use_points=use_points,
+        coupon_id=coupon_id,
     )
     cache.set(key, str(result.totals.total), PREVIEW_TTL_SECONDS)
     return result
@@ -233,8 +279,13 @@ def place_order(
     expected_total=None,
     note="",
     use_points=0,
+    lines=None,
+    coupon_id=offers_checkout.BEST,
 ):
     """Places the member's basket as an order. Returns (order, created).
+
+    `lines` ([[sku id, quantity], ...], the flash-sale path) places those SKUs instead of the
+    basket, through a basket of their own; the member's basket stays as it was.
 
     The same key with the same body returns the first order (created False), also when the
     requests arrive at once: the claim row's unique index makes the later ones wait for the
@@ -249,6 +300,10 @@ def place_order(
     }
     if use_points:  # absent when 0, so fingerprints of requests without points stay as they were
         body["use_points"] = use_points
+    if lines:
+        body["lines"] = [[int(sku), int(quantity)] for sku, quantity in lines]
+    if coupon_id != offers_checkout.BEST:  # absent: the best coupon, as the preview picked it
+        body["coupon_id"] = coupon_id or None
     fingerprint = _fingerprint(body)
     order = _replay(member, idempotency_key, fingerprint)
     if order is not None:
@@ -269,8 +324,20 @@ def place_order(
     return order, True
 
 
-def _place(*, member, payment_method, address_id, store_id, shipping_method, expected_total, note, use_points=0):
-    basket = lock_open_basket(member)
+def _place(
+    *,
+    member,
+    payment_method,
+    address_id,
+    store_id,
+    shipping_method,
+    expected_total,
+    note,
+    use_points=0,
+    lines=None,
+    coupon_id=offers_checkout.BEST,
+):
+    basket = lock_open_basket(member) if not lines else _basket_of_lines(member, lines)
     result = quote(
         member=member,
         basket=basket,
@@ -279,6 +346,7 @@ def _place(*, member, payment_method, address_id, store_id, shipping_method, exp
         shipping_method=shipping_method,
         use_points=use_points,
         lock=True,
+        coupon_id=coupon_id,
     )
     totals = result.totals
     if expected_total is None:
@@ -290,6 +358,7 @@ def _place(*, member, payment_method, address_id, store_id, shipping_method, exp
                 store_id=store_id,
                 shipping_method=shipping_method,
                 use_points=use_points,
+                coupon_id=coupon_id,
             )
         )
     expected = expected_total
@@ -323,11 +392,23 @@ def _place(*, member, payment_method, address_id, store_id, shipping_method, exp
         note=note or "",
     )
     loyalty_checkout.reserve_points(member=member, order=order, quote=result.points)
+    offers_checkout.use_coupon(order=order, quote=result.coupons)
+    flash_checkout.take_units(member=member, order=order, quote=result.flash_sale)
     used = f", {result.points.used} points (-{result.points.saving})" if result.points.used else ""
     record_event(order, f"Placed: total {totals.total} {currency}, {delivery.method.code}{used}", actor=member)
     basket.submit()
     order_events.send_after_commit(order_events.order_placed, sender=type(order), order=order)
     return order
+
+
+def _basket_of_lines(member, lines):
+    """A basket of its own for a direct purchase (not the member's open one), in the order's
+    transaction: frozen once filled, so it is never taken for the member's basket."""
+    basket = prepare(Basket.objects.create(owner=member), member, apply_offers=False)
+    for sku_id, quantity in lines:
+        basket.add_product(purchasable_sku(sku_id), int(quantity))
+    basket.freeze()
+    return prepare(basket, member)
 
 
 def _check_vouchers(basket, member):

@@ -71,6 +71,14 @@ MARKETING = Role(
         "loyalty.tier",
         "loyalty.bonusrule",
         "loyalty.checkinreward",
+        # Coupons: batches (rules, quantities, the push to members).
+        "offers.couponbatch",
+        # Flash sales, with their SKUs inline.
+        "flashsales.flashsale",
+        "flashsales.flashsaleitem",
+        # Entry points: mini program codes and links per campaign, product, store, staff, channel.
+        "campaigns.entrypoint",
+        "campaigns.attributionrules",
     ],
     edit=[
         # Prices live on stock records.
@@ -96,6 +104,14 @@ MARKETING = Role(
         "loyalty.checkin",
         "loyalty.pointsliability",
         "loyalty.pointscheck",
+        # Coupons members hold.
+        "offers.membercoupon",
+        # Entry points: the funnel, visits, where members and orders came from.
+        "campaigns.funnel",
+        "campaigns.visit",
+        "campaigns.attribution",
+        "campaigns.orderattribution",
+        "campaigns.searchpage",
     ],
     permissions=["loyalty.adjust_points"],
 )
@@ -125,6 +141,8 @@ OPERATIONS = Role(
         "logistics.ordertoship",
         "logistics.wechatshippingupload",
         "logistics.failedwechatshippingupload",
+        # WeChat's shipping reminders: the attention list, marked handled by operations.
+        "logistics.tradereminder",
         # Orders are placed by checkout only; operations move them through the pipeline.
         "order.order",
         "order.line",
@@ -172,6 +190,12 @@ OPERATIONS = Role(
         "logistics.trackingevent",
         "logistics.parcelneedingattention",
         "logistics.shippingnotice",
+        # The platforms' side of each order: waybill tokens, WeChat's trade orders and events,
+        # Alipay's order center.
+        "logistics.wechatwaybill",
+        "logistics.wechattradeorder",
+        "logistics.wechattradeevent",
+        "logistics.alipayordersync",
         # Payments: what the providers told us, read only.
         "storefront.paymenttransaction",
         "storefront.paymentattempt",

@@ -139,6 +139,7 @@ class ProfileView(APIView):
         responses={
             200: ProfileSerializer,
             400: _error("`content_risky`: the nickname failed the content check; `invalid_input`."),
+            409: _error("`app_login_required`: the member never logged in to this mini program."),
             503: _error("`platform_unavailable`: the content check did not answer."),
         },
     )

@@ -35,6 +35,14 @@ class ContentRisky(KitError):
     message = "This text did not pass the platform's content check."
 
 
+class AppLoginRequired(Conflict):
+    """The member has no account in this mini program (made by staff, or known only from another
+    app of the brand): WeChat checks a nickname against the member's openid in this app."""
+
+    code = "app_login_required"
+    message = "Log in through this mini program before changing the nickname; it is checked against that account."
+
+
 class AccountClosed(KitError):
     status_code = 403
     code = "account_closed"

@@ -35,6 +35,7 @@ from platforms import base as platforms
 from storefront.members import events
 from storefront.members.errors import (  # noqa: F401
     AccountClosed,
+    AppLoginRequired,
     ContentRisky,
     InvalidLoginCode,
     InvalidPhoneCode,
@@ -195,6 +196,9 @@ def check_member_text(*, member, text: str) -> None:
         .first()
         or ""
     )
+    if not openid and miniprogram.name == "wechat":
+        # WeChat checks text only against an openid of this app; without one the call is refused.
+        raise AppLoginRequired()
     verdict = _call_platform(lambda: miniprogram.check_text(text, openid=openid))
     if not verdict.passed:
         raise ContentRisky(fields={"nickname": f"content check: {verdict.suggest} {verdict.label}".strip()})

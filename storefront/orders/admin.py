@@ -130,6 +130,7 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         (_("Delivery"), {"fields": ("fulfilment", "shipping_address", "pickup_store", "pickup_code", "picked_up")}),
         (_("Timeline"), {"fields": ("timeline",)}),
+        ("平台履约（微信发货管理 / 支付宝订单中心）", {"fields": ("platform_duties",)}),
     ]
     readonly_fields = (
         "number",
@@ -147,6 +148,7 @@ class OrderAdmin(admin.ModelAdmin):
         "pickup_code",
         "picked_up",
         "timeline",
+        "platform_duties",
     )
 
     def has_add_permission(self, request):
@@ -154,6 +156,35 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="平台履约")
+    def platform_duties(self, obj):
+        """Settlement time, WeChat's reminders and the Alipay order center's state, from the
+        logistics app's rows on the order (read through the order's relations: no import)."""
+        rows = []
+        try:
+            trade = obj.wechat_trade
+        except (AttributeError, ObjectDoesNotExist):
+            trade = None
+        if trade is not None:
+            settled = (
+                timezone.localtime(trade.settlement_time).strftime("%Y-%m-%d %H:%M")
+                if trade.settlement_time
+                else "未结算"
+            )
+            rows.append(("微信结算时间", settled))
+            if trade.mismatch:
+                rows.append(("微信对账", trade.mismatch))
+        events = getattr(obj, "wechat_trade_events", None)
+        for event in events.filter(resolved_at__isnull=True).order_by("received_at") if events is not None else []:
+            when = timezone.localtime(event.received_at).strftime("%Y-%m-%d %H:%M")
+            rows.append((f"微信{event.get_event_display()}（待处理）", f"{when} {event.text}"))
+        syncs = getattr(obj, "alipay_syncs", None)
+        for sync in syncs.order_by("rank") if syncs is not None else []:
+            rows.append((f"支付宝订单中心：{sync.get_status_display()}", sync.get_state_display()))
+        if not rows:
+            return "—"
+        return format_html_join("", "<div><strong>{}</strong>：{}</div>", rows)
 
     def has_operate_permission(self, request):
         return request.user.has_perm("storefront.operate_orders")

@@ -36,7 +36,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS_DOC = ROOT / "docs" / "errors.md"
-SCANNED_DIRS = ("config", "storefront", "logistics", "loyalty", "campaigns", "platforms")
+SCANNED_DIRS = ("config", "storefront", "logistics", "loyalty", "offers", "flashsales", "campaigns", "platforms")
 SKIPPED_DIRS = {"migrations", "__pycache__"}
 SKIPPED_PACKAGES = {("platforms", "sandbox")}  # emulates the platforms; never answers the kit's API
 

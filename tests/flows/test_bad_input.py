@@ -27,6 +27,7 @@ NO_BODY = {
     "orders/<str:number>/confirm-receipt/",
     "orders/<str:number>/payment-status/",
     "loyalty/check-in/",
+    "coupons/<int:batch_id>/claim/",  # the batch is in the path; only an Idempotency-Key header
 }
 
 INJECTIONS = [
@@ -128,7 +129,13 @@ def world():
     pending = buy(member, sku(price="20.00"), 1, address=address)
     fill_basket(member, (product, 1))
     paid = paid_order(user=member, quantities=(1,))
-    values = {"address_id": address.pk, "line_id": line.pk, "number": None}
+    # A coupon batch to claim and a running flash sale to buy from, as any member may.
+    from tests.factories import coupon_batch
+    from tests.flashsales.conftest import schedule_sale
+
+    batch = coupon_batch()
+    sale = schedule_sale((sku(price="50.00", stock=10), "30.00", 5))
+    values = {"address_id": address.pk, "line_id": line.pk, "number": None, "batch_id": batch.pk, "sale_id": sale.pk}
     return member, values, pending, paid
 
 

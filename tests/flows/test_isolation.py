@@ -40,9 +40,19 @@ PUBLIC = {
     "notify/alipay/",
     "notify/tracking/",
     "notify/wechat/",
+    # Entry points: a scanned code's scene and the launch report (anonymous shoppers too).
+    "campaigns/scenes/<path:scene>/",
+    "visits/",
+    # Flash sales running and coming, with the server time: browsing them needs no login.
+    "flash-sales/",
 }
 # Routes with an id that are public (nobody owns a product or a store).
-PUBLIC_WITH_ID = {"products/<int:product_id>/", "stores/<int:store_id>/"}
+PUBLIC_WITH_ID = {"products/<int:product_id>/", "stores/<int:store_id>/", "campaigns/scenes/<path:scene>/"}
+# Routes with an id nobody owns that need a login: a coupon batch is claimed by any member
+# (the member's own coupons are `me/coupons/<id>/`, isolated below).
+# A flash sale is bought from by any member; the order it makes is the buyer's, and is
+# isolated as every order is (`orders/<str:number>/...`).
+SHARED_WITH_ID = {"coupons/<int:batch_id>/claim/", "flash-sales/<int:sale_id>/orders/"}
 
 
 def api_routes():
@@ -68,7 +78,7 @@ def api_routes():
 
 
 def routes_with_ids():
-    return [r for r in api_routes() if "<" in r[0] and r[0] not in PUBLIC_WITH_ID]
+    return [r for r in api_routes() if "<" in r[0] and r[0] not in PUBLIC_WITH_ID | SHARED_WITH_ID]
 
 
 def fill(route, **values):
@@ -124,6 +134,14 @@ def _shipment(owner):
     return {"shipment_id": shipment.pk}, lambda: order.shipments.filter(pk=shipment.pk).exists()
 
 
+def _coupon(owner):
+    from offers.models import MemberCoupon
+    from tests.factories import coupon_for
+
+    coupon = coupon_for(owner)
+    return {"coupon_id": coupon.pk}, lambda: MemberCoupon.objects.filter(pk=coupon.pk, member=owner).exists()
+
+
 CASES = {
     "me/addresses/<int:address_id>/": _address,
     "basket/lines/<int:line_id>/": _basket_line,
@@ -135,6 +153,7 @@ CASES = {
     "orders/<str:number>/refund-request/": _order_in(lambda owner: paid_order(user=owner, quantities=(1,))),
     "orders/<str:number>/pickup-qr/": _order_in(_pickup_order),
     "shipments/<int:shipment_id>/": _shipment,
+    "me/coupons/<int:coupon_id>/": _coupon,
 }
 BODIES = {
     "me/addresses/<int:address_id>/": {"name": "冒名"},
@@ -178,6 +197,9 @@ def test_routes_that_need_a_login_answer_anonymous_callers_401(db):
         "line_id": 1,
         "number": "ABC123456789",
         "shipment_id": 1,
+        "coupon_id": 1,
+        "batch_id": 1,
+        "sale_id": 1,
         "product_id": 1,
         "store_id": 1,
     }
@@ -247,6 +269,19 @@ def test_a_refund_request_cannot_name_the_lines_of_another_members_order():
     from storefront.orders.models import AfterSalesRequest
 
     assert not AfterSalesRequest.objects.exists()
+
+
+def test_another_members_order_cannot_be_shared():
+    owner, stranger = wechat_member(), wechat_member()
+    order = _pending_order(owner)
+
+    response = client_for(stranger).post("/api/v1/shares/", {"order": order.number}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "share_target_not_found"
+    from campaigns.models import Share
+
+    assert not Share.objects.exists()
 
 
 def test_another_members_basket_line_cannot_be_changed_through_a_voucher_or_line_post():

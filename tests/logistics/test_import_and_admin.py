@@ -139,8 +139,8 @@ def test_the_to_ship_queue_lists_oldest_payment_first_and_flags_overdue_orders(c
     listed = [order.pk for order in response.context["cl"].result_list]
     assert listed == [late.pk, pickup.pk, fresh.pk]
     html = response.content.decode()
-    assert html.count("overdue: paid") == 1
-    assert "handed over by pickup code" in html
+    assert html.count("已超时：付款已") == 1  # overdue: paid N h ago
+    assert "凭提货码核销" in html  # handed over by pickup code
     assert reverse("admin:logistics_shipment_import") in html
 
     overdue = operator.get(reverse("admin:logistics_ordertoship_changelist") + "?overdue=yes")
@@ -206,7 +206,7 @@ def test_the_attention_list_shows_stuck_parcels(carriers, operator):
 
     response = operator.get(reverse("admin:logistics_parcelneedingattention_changelist"))
     assert [s.pk for s in response.context["cl"].result_list] == [shipment.pk]
-    assert "5 days ago" in response.content.decode()
+    assert "5 天前" in response.content.decode()
 
 
 def test_failed_uploads_are_listed_and_retried_from_the_admin(carriers, operator, django_capture_on_commit_callbacks):

@@ -85,7 +85,7 @@ def test_member_page_shows_identities_consents_and_links_orders(shopper):
 
     assert "o-admin-search" in page
     assert f"/admin/order/order/?user__id__exact={shopper.pk}" in page
-    assert "1 orders" in page
+    assert "1 笔订单" in page
 
 
 def test_member_list_query_count_does_not_grow_with_members(django_assert_max_num_queries):

@@ -118,6 +118,32 @@ def test_alipay_member_nickname_goes_to_alipays_check(shopper_login):
     assert not ContentCheck.objects.exists()  # nothing went to WeChat
 
 
+def test_a_member_who_never_logged_in_to_this_mini_program_is_told_to_log_in_first(api):
+    from knox.models import AuthToken
+
+    from tests.factories import MemberFactory
+
+    # One member created by staff, with no platform account; one known only from the brand's
+    # club app (another appid, same unionid): WeChat has no openid of this app to check against.
+    staff_made = MemberFactory(nickname="老顾客")
+    club_only = MemberFactory(nickname="俱乐部会员")
+    IdentityFactory(member=club_only, openid="o-club-only", app_id="wxclubapp000001")
+    for member in (staff_made, club_only):
+        _instance, token = AuthToken.objects.create(user=member)
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+        response = api.patch("/api/v1/me/", {"nickname": "爱喝茶的猫"}, format="json")
+
+        assert response.status_code == 409, response.content
+        assert response.json()["error"]["code"] == "app_login_required"
+        member.refresh_from_db()
+        assert member.nickname != "爱喝茶的猫"
+        # Birthday and gender need no content check and still change.
+        changed = api.patch("/api/v1/me/", {"gender": "female"}, format="json")
+        assert changed.status_code == 200 and changed.json()["gender"] == "female"
+    assert not ContentCheck.objects.exists()  # nothing was sent to WeChat
+
+
 def test_content_check_outage_answers_503(shopper_login):
     client, _ = shopper_login()
     faults.set_fault("wechat", "busy", times=None)

@@ -115,7 +115,13 @@ def test_after_setup_alone_every_event_has_its_receivers():
     django.setup()
     from storefront.members import events as member_events
 
+    assert receivers_of(events.order_placed) == [
+        "campaigns.receivers.attribute_placed_order",
+        "logistics.receivers.alipay_order_created",
+    ]
     assert receivers_of(events.order_paid) == [
+        "campaigns.receivers.record_paid_order",
+        "logistics.receivers.alipay_order_paid",
         "logistics.receivers.plan_virtual_order_upload",
         "loyalty.receivers.award_points_of_paid_order",
         "loyalty.receivers.consume_points_of_paid_order",
@@ -123,18 +129,36 @@ def test_after_setup_alone_every_event_has_its_receivers():
         "storefront.payments.receivers.close_other_prepays_of_paid_order",
         "storefront.payments.receivers.send_paid_notice_of_paid_order",
     ]
+    assert receivers_of(events.order_shipped) == [
+        "logistics.receivers.alipay_order_shipped",
+        "logistics.receivers.open_wechat_waybills",
+    ]
+    assert receivers_of(events.order_delivered) == [
+        "logistics.receivers.alipay_order_delivered",
+        "logistics.receivers.notify_wechat_confirm_receive",
+    ]
     assert receivers_of(events.order_completed) == [
+        "logistics.receivers.alipay_order_completed",
         "logistics.receivers.plan_pickup_upload",
         "loyalty.receivers.confirm_points_of_completed_order",
     ]
-    assert receivers_of(events.order_cancelled) == ["loyalty.receivers.release_points_of_cancelled_order"]
+    assert receivers_of(events.order_cancelled) == [
+        "flashsales.receivers.give_back_units_of_cancelled_order",
+        "loyalty.receivers.release_points_of_cancelled_order",
+        "offers.receivers.give_back_coupon_of_cancelled_order",
+    ]
     assert receivers_of(events.order_refunded) == [
+        "logistics.receivers.alipay_order_refunded",
         "logistics.receivers.ship_rest_if_refunded",
+        "logistics.receivers.update_wechat_waybill_goods",
         "loyalty.receivers.settle_points_of_refund",
+        "offers.receivers.give_back_coupon_of_refunded_order",
         "storefront.payments.receivers.send_refunded_notice_of_refund",
     ]
     assert receivers_of(member_events.member_merged) == [
+        "campaigns.receivers.move_visits_of_merged_member",
         "loyalty.receivers.move_points_of_merged_member",
+        "offers.receivers.move_coupons_of_merged_member",
         "platforms.receivers.move_notice_data_of_merged_member",
         "storefront.orders.receivers.move_after_sales_requests_of_merged_member",
     ]
@@ -146,7 +170,10 @@ def test_after_setup_alone_every_event_has_its_receivers():
         "loyalty.receivers.export_points_of_member",
         "platforms.receivers.export_notice_data_of_member",
     ]
-    assert receivers_of(member_events.member_joined) == ["loyalty.receivers.award_first_login_bonus"]
+    assert receivers_of(member_events.member_joined) == [
+        "campaigns.receivers.join_visits_of_new_member",
+        "loyalty.receivers.award_first_login_bonus",
+    ]
     assert receivers_of(member_events.phone_bound) == ["loyalty.receivers.award_phone_bound_bonus"]
 
 
