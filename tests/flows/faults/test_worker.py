@@ -100,7 +100,9 @@ def test_a_worker_killed_in_the_middle_of_a_task_has_it_run_again_and_the_notice
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        Celery(broker=broker).send_task("platforms.tasks.deliver_notice", args=[notice.pk], queue=queue)
+        Celery(broker=broker, set_as_current=False).send_task(
+            "platforms.tasks.deliver_notice", args=[notice.pk], queue=queue
+        )
 
         # Bounded wait until a run after the process died has finished (a lost job never does).
         deadline = time.monotonic() + 120
