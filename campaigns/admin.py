@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config import console
 from config.errors import KitError
 from platforms.base import PlatformError
 from storefront.members.selectors import mask_phone
@@ -60,24 +61,13 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.nickname or obj.get_full_name() or obj.username
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 # --- entry points ------------------------------------------------------------------------------
 class LinkForm(forms.Form):
     days = forms.IntegerField(label="有效天数", min_value=1, max_value=services.MAX_LINK_DAYS, initial=30)
 
 
 @admin.register(EntryPoint)
-class EntryPointAdmin(admin.ModelAdmin):
+class EntryPointAdmin(console.ModelAdmin):
     list_display = ("name", "kind", "target", "scene", "period", "is_active", "downloads")
     list_filter = ("kind", "channel", "is_active", "store")
     search_fields = ("name", "scene", "campaign", "staff__nickname", "store__name")
@@ -230,7 +220,7 @@ def _quoted(name: str) -> str:
 
 # --- rules and records -----------------------------------------------------------------------------
 @admin.register(AttributionRules)
-class AttributionRulesAdmin(admin.ModelAdmin):
+class AttributionRulesAdmin(console.ModelAdmin):
     """One row: the list opens it (or the form to save it the first time)."""
 
     fields = ("window", "days", "updated_at")
@@ -253,7 +243,7 @@ class AttributionRulesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
+class VisitAdmin(console.ReadOnlyAdmin):
     list_display = ("time", "scene_value", "entry_point", "member_display", "sharer_display", "path", "is_crawler")
     list_filter = ("scene_value", "is_crawler", "platform")
     list_select_related = ("entry_point", "member", "sharer")
@@ -275,7 +265,7 @@ class VisitAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(ReadOnlyAdmin):
+class AttributionAdmin(console.ReadOnlyAdmin):
     list_display = ("member_display", "joined", "joined_entry_point", "staff_display", "credited_store", "bound")
     list_select_related = ("member", "joined_entry_point", "credited_staff", "credited_store", "bound_entry_point")
     search_fields = ("member__nickname", "joined_entry_point__name", "credited_staff__nickname")
@@ -312,7 +302,7 @@ class AttributionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OrderAttribution)
-class OrderAttributionAdmin(ReadOnlyAdmin):
+class OrderAttributionAdmin(console.ReadOnlyAdmin):
     list_display = ("order_number", "member_display", "entry_point", "sharer_display", "placed", "paid_total")
     list_select_related = ("order", "member", "entry_point", "sharer")
     search_fields = ("order__number", "entry_point__name")
@@ -341,7 +331,7 @@ class OrderAttributionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SearchPage)
-class SearchPageAdmin(ReadOnlyAdmin):
+class SearchPageAdmin(console.ReadOnlyAdmin):
     list_display = ("path", "query", "status", "attempts", "last_error", "sent")
     list_filter = ("status",)
 
@@ -379,7 +369,7 @@ def chart_of(days) -> dict:
 
 
 @admin.register(Funnel)
-class FunnelAdmin(admin.ModelAdmin):
+class FunnelAdmin(console.ModelAdmin):
     """Not a list: the funnel page."""
 
     def has_add_permission(self, request):

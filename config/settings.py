@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "offers",
     "flashsales",
     "campaigns",
+    "campaigns.giveaways",  # giveaways: instant win, first come, provable draws
+    "campaigns.ugc",  # UGC campaigns: moderated submissions, gallery, votes
+    "campaigns.polls",  # polls and feedback surveys
     "logistics",
     "platforms",
     # Oscar, the commerce engine underneath.

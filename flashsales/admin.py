@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils import timezone
 from oscar.apps.catalogue.models import Product
 
+from config import console
 from flashsales import selectors, services
 from flashsales.counter import get_counter
 from flashsales.demo import SHANGHAI
@@ -31,7 +32,7 @@ class SkuChoiceField(forms.ModelChoiceField):
         return f"{obj.get_title()} {obj.title if obj.parent_id and obj.title else ''}{price}".replace("  ", " ")
 
 
-class FlashSaleItemInline(admin.TabularInline):
+class FlashSaleItemInline(console.TabularInline):
     model = FlashSaleItem
     extra = 1
     fields = ("sku", "sale_price", "normal_price", "quantity", "remaining_display", "counter_display")
@@ -61,7 +62,7 @@ class FlashSaleItemInline(admin.TabularInline):
 
 
 @admin.register(FlashSale)
-class FlashSaleAdmin(admin.ModelAdmin):
+class FlashSaleAdmin(console.ModelAdmin):
     list_display = (
         "name",
         "starts_display",

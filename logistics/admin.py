@@ -27,6 +27,7 @@ from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from oscar.apps.order.models import Order
 
+from config import console
 from config.errors import KitError
 from platforms.alipay.miniprogram import order_center_meaning
 from platforms.base import SHANGHAI
@@ -48,17 +49,6 @@ from .models import (
     WechatTradeOrder,
     WechatWaybill,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # --- carriers -------------------------------------------------------------------------------
@@ -92,7 +82,7 @@ class CarrierForm(forms.ModelForm):
 
 
 @admin.register(Carrier)
-class CarrierAdmin(admin.ModelAdmin):
+class CarrierAdmin(console.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -181,13 +171,13 @@ class ShipmentImportResource(resources.ModelResource):
         instance.tracking_number = shipment.tracking_number
 
 
-class ShipmentLineInline(ReadOnlyInline):
+class ShipmentLineInline(console.ReadOnlyInline):
     model = ShipmentLine
     fields = ("line", "quantity")
     readonly_fields = fields
 
 
-class TrackingEventInline(ReadOnlyInline):
+class TrackingEventInline(console.ReadOnlyInline):
     model = TrackingEvent
     fields = ("happened_at", "status", "text", "place", "source")
     readonly_fields = fields
@@ -208,7 +198,7 @@ class WechatUploadStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ImportMixin, admin.ModelAdmin):
+class ShipmentAdmin(ImportMixin, console.ModelAdmin):
     resource_classes = [ShipmentImportResource]
     formats = [CSV, XLSX]
     list_display = (
@@ -307,7 +297,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ShipmentInline(ReadOnlyInline):
+class ShipmentInline(console.ReadOnlyInline):
     """The order's parcels (other order screens may use it too)."""
 
     model = Shipment
@@ -323,7 +313,7 @@ class ShipmentInline(ReadOnlyInline):
         return ", ".join(f"{sl.line.title} × {sl.quantity}" for sl in obj.lines.all())
 
 
-class WechatShippingUploadInline(ReadOnlyInline):
+class WechatShippingUploadInline(console.ReadOnlyInline):
     """The order's WeChat shipping uploads: state, attempts, the platform's error."""
 
     model = WechatShippingUpload
@@ -342,7 +332,7 @@ class WechatShippingUploadInline(ReadOnlyInline):
 
 
 @admin.register(OrderToShip)
-class OrderToShipAdmin(admin.ModelAdmin):
+class OrderToShipAdmin(console.ModelAdmin):
     list_display = (
         "number",
         "paid",
@@ -531,7 +521,7 @@ class ParcelNeedingAttentionAdmin(ShipmentAdmin):
 
 # --- WeChat uploads -----------------------------------------------------------------------------
 @admin.register(WechatShippingUpload)
-class WechatShippingUploadAdmin(admin.ModelAdmin):
+class WechatShippingUploadAdmin(console.ModelAdmin):
     list_display = (
         "order",
         "shipment",
@@ -618,19 +608,8 @@ def order_link(order) -> str:
     return format_html('<a href="{}">{}</a>', url, order.number)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(WechatWaybill)
-class WechatWaybillAdmin(ReadOnlyAdmin):
+class WechatWaybillAdmin(console.ReadOnlyAdmin):
     """物流查询组件: each parcel's waybill token and why a parcel has none."""
 
     list_display = ("parcel", "order_number", "state", "wechat_status_label", "problem", "opened", "checked")
@@ -693,7 +672,7 @@ class PendingReminderFilter(admin.SimpleListFilter):
 
 
 @admin.register(TradeReminder)
-class TradeReminderAdmin(ReadOnlyAdmin):
+class TradeReminderAdmin(console.ReadOnlyAdmin):
     """Operations' attention list: WeChat's reminders to ship or to connect the upload API."""
 
     list_display = ("event_label", "order_number", "text", "received", "resolved")
@@ -737,7 +716,7 @@ class TradeReminderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WechatTradeOrder)
-class WechatTradeOrderAdmin(ReadOnlyAdmin):
+class WechatTradeOrderAdmin(console.ReadOnlyAdmin):
     """订单在微信发货信息管理里的状态：重新发货机会、确认收货提醒、报备、结算和对账。"""
 
     list_display = (
@@ -791,7 +770,7 @@ class WechatTradeOrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AlipayOrderSync)
-class AlipayOrderSyncAdmin(ReadOnlyAdmin):
+class AlipayOrderSyncAdmin(console.ReadOnlyAdmin):
     """支付宝订单中心：每笔订单的每个状态同步一次，只向前。"""
 
     list_display = ("order_number", "status_label", "state_label", "attempts", "problem", "synced", "next_attempt")

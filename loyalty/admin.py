@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from config import console
 from config.errors import KitError
 from storefront.members.selectors import mask_phone
 
@@ -63,40 +64,16 @@ def staff_label(user) -> str:
     return user.nickname or user.get_full_name() or user.username
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
+class ReadOnlyInline(console.ReadOnlyInline):
     def has_view_permission(self, request, obj=None):
         # A member's lots and orders' points are part of the account page: whoever may view
         # the account sees them (the roles grant no permission on these models of their own).
         return request.user.has_perm("loyalty.view_account")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- rules -----------------------------------------------------------------------------------------
 @admin.register(Rules)
-class RulesAdmin(admin.ModelAdmin):
+class RulesAdmin(console.ModelAdmin):
     """One row: the list opens it (or the form to save it the first time)."""
 
     fieldsets = (
@@ -126,7 +103,7 @@ class RulesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(console.ModelAdmin):
     list_display = ("name", "multiplier", "starts", "ends", "scope", "state", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
@@ -162,13 +139,13 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(console.ModelAdmin):
     list_display = ("name", "threshold", "multiplier", "benefits")
     ordering = ("threshold",)
 
 
 @admin.register(BonusRule)
-class BonusRuleAdmin(admin.ModelAdmin):
+class BonusRuleAdmin(console.ModelAdmin):
     list_display = ("kind", "points", "is_active", "starts", "ends")
     list_editable = ("points", "is_active")
 
@@ -182,7 +159,7 @@ class BonusRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckInReward)
-class CheckInRewardAdmin(admin.ModelAdmin):
+class CheckInRewardAdmin(console.ModelAdmin):
     list_display = ("kind", "day", "points")
     list_filter = ("kind",)
     list_editable = ("points",)
@@ -276,7 +253,7 @@ class AdjustForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(console.ModelAdmin):
     list_display = ("member_display", "tier", "available", "pending", "reserved", "lifetime_points", "changed")
     list_filter = ("tier",)
     search_fields = ("member__nickname", "member__phone", "member__username")
@@ -386,7 +363,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
+class EntryAdmin(console.ReadOnlyAdmin):
     list_display = (
         "time",
         "member_display",
@@ -438,7 +415,7 @@ class EntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyAdmin):
+class CheckInAdmin(console.ReadOnlyAdmin):
     list_display = ("day", "member_display", "streak", "cycle_streak", "cycle_count", "points")
     list_select_related = ("account__member",)
     search_fields = ("account__member__nickname", "account__member__phone")
@@ -450,7 +427,7 @@ class CheckInAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PointsCheck)
-class PointsCheckAdmin(ReadOnlyAdmin):
+class PointsCheckAdmin(console.ReadOnlyAdmin):
     list_display = ("time", "accounts", "drifted")
     fields = ("time", "accounts", "drifted", "details")
     readonly_fields = fields
@@ -493,7 +470,7 @@ def chart_of(months) -> dict:
 
 
 @admin.register(PointsLiability)
-class PointsLiabilityAdmin(admin.ModelAdmin):
+class PointsLiabilityAdmin(console.ModelAdmin):
     """Not a list: the page of the outstanding points and the monthly flows."""
 
     def has_add_permission(self, request):

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from config import console
 from loyalty.models import Tier
 from storefront.members.selectors import mask_phone
 
@@ -88,7 +89,7 @@ class CouponBatchForm(forms.ModelForm):
 
 
 @admin.register(CouponBatch)
-class CouponBatchAdmin(admin.ModelAdmin):
+class CouponBatchAdmin(console.ModelAdmin):
     form = CouponBatchForm
     list_display = (
         "name",
@@ -245,7 +246,7 @@ class CouponStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(MemberCoupon)
-class MemberCouponAdmin(admin.ModelAdmin):
+class MemberCouponAdmin(console.ModelAdmin):
     list_display = (
         "batch",
         "member_display",

@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config import console
 from platforms import notice_fields
 from platforms.models import NoticeGrant, NoticeLog, NoticeTemplate
 
 
 @admin.register(NoticeTemplate)
-class NoticeTemplateAdmin(admin.ModelAdmin):
+class NoticeTemplateAdmin(console.ModelAdmin):
     """Each keyword has a type (the WeChat field name's prefix, or declared for Alipay's
     keyword1...), and the kit formats the event's value for it. Saving checks the mapping
     (NoticeTemplate.clean); a mapping the event cannot fill is refused at send time, before a
@@ -46,7 +47,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoticeGrant)
-class NoticeGrantAdmin(admin.ModelAdmin):
+class NoticeGrantAdmin(console.ModelAdmin):
     list_display = ["member", "platform", "template_id", "remaining", "accepted_total", "rejected_total", "updated_at"]
     list_filter = ["platform"]
     search_fields = ["template_id", "member__username", "member__nickname"]
@@ -66,7 +67,7 @@ class NoticeGrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoticeLog)
-class NoticeLogAdmin(admin.ModelAdmin):
+class NoticeLogAdmin(console.ModelAdmin):
     list_display = ["created_at", "event", "platform", "member", "status", "attempts", "error_code", "sent_at"]
     list_filter = ["status", "platform", "event"]
     search_fields = ["openid", "template_id", "member__username", "member__nickname"]

@@ -8,11 +8,12 @@ at /dashboard/catalogue/ (see docs/catalog.md); every product gets a listing row
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config import console
 from storefront.catalog.models import ProductListing
 
 
 @admin.register(ProductListing)
-class ProductListingAdmin(admin.ModelAdmin):
+class ProductListingAdmin(console.ModelAdmin):
     list_display = ("product_title", "structure", "search_keywords", "purchase_limit", "original_price", "sales_count")
     list_editable = ("search_keywords",)
     list_filter = ("product__structure", "product__is_public")

@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 
+from config import console
 from storefront.checkout.models import ShippingRates
 from storefront.checkout.shipping import current_rates
 
 
 @admin.register(ShippingRates)
-class ShippingRatesAdmin(admin.ModelAdmin):
+class ShippingRatesAdmin(console.ModelAdmin):
     """One row: the delivery charges checkout uses from the moment it is saved."""
 
     list_display = ("__str__", "standard_charge", "express_charge", "free_threshold", "remote_surcharge", "updated_at")

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config import console
 from storefront.members.models import (
     Address,
     Consent,
@@ -40,7 +41,7 @@ def can_see_full_phone(request) -> bool:
     return request.user.has_perm(FULL_PHONE_PERMISSION)
 
 
-class AddressInline(admin.TabularInline):
+class AddressInline(console.TabularInline):
     model = Address
     extra = 0
     fields = ("name", "phone", "province", "city", "district", "detail", "postcode", "is_default")
@@ -71,17 +72,17 @@ class ReadOnlyInlineMixin:
         return False
 
 
-class IdentityInline(ReadOnlyInlineMixin, admin.TabularInline):
+class IdentityInline(ReadOnlyInlineMixin, console.TabularInline):
     model = Identity
     fields = ("platform", "app_id", "openid", "unionid", "created_at", "last_login_at")
 
 
-class ConsentInline(ReadOnlyInlineMixin, admin.TabularInline):
+class ConsentInline(ReadOnlyInlineMixin, console.TabularInline):
     model = Consent
     fields = ("kind", "version", "granted", "created_at")
 
 
-class MemberSourceInline(ReadOnlyInlineMixin, admin.StackedInline):
+class MemberSourceInline(ReadOnlyInlineMixin, console.StackedInline):
     model = MemberSource
     fields = ("platform", "scene", "ref", "created_at")
 
@@ -159,7 +160,7 @@ SEARCH_FIELDS = ("username", "nickname", "phone", "identities__openid", "identit
 
 
 @admin.register(Member)
-class MemberAdmin(PhoneMaskingMixin, admin.ModelAdmin):
+class MemberAdmin(PhoneMaskingMixin, console.ModelAdmin):
     list_filter = ("is_active", "identities__platform", "signup_source__ref")
     search_fields = SEARCH_FIELDS
     search_help_text = _("Phone, openid / Alipay user id, unionid or nickname.")
@@ -204,7 +205,7 @@ class UserAdmin(PhoneMaskingMixin, DjangoUserAdmin):
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(console.ModelAdmin):
     list_display = ("openid", "platform", "app_id", "unionid", "member", "created_at", "last_login_at")
     list_filter = ("platform", "app_id")
     search_fields = ("openid", "unionid", "member__nickname", "member__username")
@@ -216,7 +217,7 @@ class IdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberMerge)
-class MemberMergeAdmin(admin.ModelAdmin):
+class MemberMergeAdmin(console.ModelAdmin):
     list_display = ("created_at", "source_member_id", "target_member_id", "masked_phone", "initiated_by_id")
     search_fields = ("source_member_id", "target_member_id")
     readonly_fields = (
@@ -242,7 +243,7 @@ class MemberMergeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataRequest)
-class PersonalDataRequestAdmin(admin.ModelAdmin):
+class PersonalDataRequestAdmin(console.ModelAdmin):
     list_display = ("created_at", "kind", "member_id_snapshot", "ip")
     list_filter = ("kind",)
     search_fields = ("member_id_snapshot",)

@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.models import Line
 
-from config import private_media
+from config import console, private_media
 from config.errors import KitError
 from storefront.orders import after_sales, selectors, services
 from storefront.orders.models import AfterSalesPhoto, AfterSalesRequest, OperationsOrder
@@ -47,7 +47,7 @@ class OverdueToShipFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(console.TabularInline):
     model = Line
     fk_name = "order"
     extra = 0
@@ -70,7 +70,7 @@ class OrderLineInline(admin.TabularInline):
         return False
 
 
-class AfterSalesInline(admin.TabularInline):
+class AfterSalesInline(console.TabularInline):
     model = AfterSalesRequest
     extra = 0
     can_delete = False
@@ -94,7 +94,7 @@ class PickupForm(forms.Form):
 
 
 @admin.register(OperationsOrder)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(console.ModelAdmin):
     change_list_template = "admin/storefront/operationsorder/change_list.html"
     list_display = (
         "number",
@@ -283,7 +283,7 @@ class OrderAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/storefront/pickup.html", context)
 
 
-class AfterSalesPhotoInline(admin.TabularInline):
+class AfterSalesPhotoInline(console.TabularInline):
     model = AfterSalesPhoto
     extra = 0
     can_delete = False
@@ -318,7 +318,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(AfterSalesRequest)
-class AfterSalesRequestAdmin(admin.ModelAdmin):
+class AfterSalesRequestAdmin(console.ModelAdmin):
     list_display = ("id", "order_number", "member", "kind", "amount", "status", "restock", "created_at", "decided_by")
     list_filter = ("status", "kind", "restock")
     search_fields = ("order__number", "member__nickname", "member__phone")

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import console
 from config.errors import KitError
 from platforms.base import PLATFORMS
 from storefront.payments import problems, refunds
@@ -42,7 +43,7 @@ class ReadOnlyMixin:
         return False
 
 
-class RefundInline(ReadOnlyMixin, admin.TabularInline):
+class RefundInline(ReadOnlyMixin, console.TabularInline):
     model = Refund
     fk_name = "transaction"
     extra = 0
@@ -51,7 +52,7 @@ class RefundInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(PaymentAttempt)
-class PaymentAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentAttemptAdmin(ReadOnlyMixin, console.ModelAdmin):
     list_display = ("out_trade_no", "provider", "amount", "status", "expires_at", "created_at")
     list_filter = ("provider", "status")
     search_fields = ("out_trade_no", "reference")
@@ -64,7 +65,7 @@ class FullRefundForm(forms.Form):
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentTransactionAdmin(ReadOnlyMixin, console.ModelAdmin):
     list_display = ("transaction_id", "out_trade_no", "provider", "amount", "status", "source", "paid_at")
     list_filter = ("provider", "status", "source")
     search_fields = ("transaction_id", "out_trade_no")
@@ -123,7 +124,7 @@ class RefundAddForm(forms.ModelForm):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(console.ModelAdmin):
     list_display = (
         "out_refund_no",
         "order_number",
@@ -210,7 +211,7 @@ class _RefundFormError(Exception):
 
 
 @admin.register(NotificationLog)
-class NotificationLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationLogAdmin(ReadOnlyMixin, console.ModelAdmin):
     list_display = ("received_at", "provider", "kind", "out_trade_no", "verified", "outcome", "reason")
     list_filter = ("provider", "verified", "outcome", "kind")
     search_fields = ("out_trade_no", "notification_id", "reason")
@@ -234,7 +235,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentProblem)
-class PaymentProblemAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentProblemAdmin(ReadOnlyMixin, console.ModelAdmin):
     list_display = ("created_at", "kind", "provider", "out_trade_no", "message", "resolved_at")
     list_filter = (OpenFilter, "kind", "provider")
     search_fields = ("out_trade_no", "reference", "message")
@@ -251,7 +252,7 @@ class PaymentProblemAdmin(ReadOnlyMixin, admin.ModelAdmin):
             problems.mark_problem_resolved(problem=problem, actor=request.user)
 
 
-class ReconciliationLineInline(ReadOnlyMixin, admin.TabularInline):
+class ReconciliationLineInline(ReadOnlyMixin, console.TabularInline):
     model = ReconciliationLine
     extra = 0
     fields = ("kind", "entry", "out_trade_no", "reference", "their_amount", "our_amount")
@@ -264,7 +265,7 @@ class RunReconciliationForm(forms.Form):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReconciliationRunAdmin(ReadOnlyMixin, console.ModelAdmin):
     list_display = ("day", "provider", "statement_lines", "matched", "mismatches", "clean", "error", "finished_at")
     list_filter = ("provider",)
     date_hierarchy = "day"
@@ -317,7 +318,7 @@ class ReconciliationRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             self.message_user(request, f"{run}: clean, {run.matched} lines matched")
 
 
-class OrderPaymentInline(ReadOnlyMixin, admin.TabularInline):
+class OrderPaymentInline(ReadOnlyMixin, console.TabularInline):
     """Payments of one order, on the operations' order screen."""
 
     model = PaymentTransaction

@@ -5,22 +5,23 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config import console
 from storefront.stores.models import Store, StoreHours, StoreHoursException, StorePhoto
 from storefront.stores.selectors import is_open, stores_now, upcoming_exceptions_prefetch
 
 
-class StoreHoursInline(admin.TabularInline):
+class StoreHoursInline(console.TabularInline):
     model = StoreHours
     extra = 0
     verbose_name_plural = _("opening hours (a row closing before it opens ends after midnight)")
 
 
-class StoreHoursExceptionInline(admin.TabularInline):
+class StoreHoursExceptionInline(console.TabularInline):
     model = StoreHoursException
     extra = 0
 
 
-class StorePhotoInline(admin.TabularInline):
+class StorePhotoInline(console.TabularInline):
     model = StorePhoto
     extra = 0
     fields = ("preview", "image", "caption", "position")
@@ -37,7 +38,7 @@ class StorePhotoInline(admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(console.ModelAdmin):
     list_display = ("code", "name", "city", "district", "phone", "offers_pickup", "is_active", "open_now")
     list_filter = ("city", "offers_pickup", "is_active")
     search_fields = ("code", "name", "address", "phone")

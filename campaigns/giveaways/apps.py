@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class GiveawaysConfig(AppConfig):
+    name = "campaigns.giveaways"
+    label = "giveaways"
+    verbose_name = "抽奖与赠品"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PollsConfig(AppConfig):
+    name = "campaigns.polls"
+    label = "polls"
+    verbose_name = "问卷与调查"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class UgcConfig(AppConfig):
+    name = "campaigns.ugc"
+    label = "ugc"
+    verbose_name = "用户投稿与投票"
+    default_auto_field = "django.db.models.BigAutoField"
