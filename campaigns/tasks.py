@@ -5,7 +5,7 @@ import datetime as dt
 
 from celery import shared_task
 
-RETRY = {"autoretry_for": (Exception,), "max_retries": 8, "retry_backoff": 30, "retry_backoff_max": 3600}
+from config.tasks import RETRY
 
 
 @shared_task(name="campaigns.tasks.join_visits_of_new_member", **RETRY)

@@ -5,11 +5,16 @@ from django.db.models.signals import post_delete, post_save
 from flashsales import tasks
 from flashsales.models import FlashSale, FlashSaleItem
 from storefront.catalog.services import bump_catalog_version
+from storefront.members.events import member_merged
 from storefront.orders.events import order_cancelled
 
 
 def give_back_units_of_cancelled_order(sender, order, **kwargs):
     tasks.give_back_units_of_cancelled_order.delay(order.pk)
+
+
+def move_buyers_of_merged_member(sender, source_id, target_id, **kwargs):
+    tasks.move_buyers_of_merged_member.delay(source_id, target_id)
 
 
 def refresh_product_pages(sender, instance, raw=False, **kwargs):
@@ -30,3 +35,4 @@ def connect():
     order_cancelled.connect(
         give_back_units_of_cancelled_order, dispatch_uid="flashsales.give_back_units_of_cancelled_order"
     )
+    member_merged.connect(move_buyers_of_merged_member, dispatch_uid="flashsales.move_buyers_of_merged_member")

@@ -150,3 +150,22 @@ def change_item_quantity(*, item, quantity) -> FlashSaleItem:
 def sale_saved(*, sale: FlashSale) -> None:
     """After the admin saved a sale: its counters start from the database."""
     transaction.on_commit(lambda: rebuild_counters(sale_id=sale.pk), robust=True)
+
+
+def move_buyers(*, source_id, target_id) -> int:
+    """Two members became one: what the absorbed member bought at sale prices counts for the
+    survivor, so the per-member limit covers both accounts together (the survivor may end up
+    above the limit; they then buy no more). Each row moves once: the absorbed member's rows
+    are summed onto the survivor's and deleted in one transaction, so a second run finds
+    nothing. Returns how many items moved."""
+    with transaction.atomic():
+        moving = list(FlashSaleBuyer.objects.select_for_update().filter(member_id=source_id).order_by("item_id"))
+        for row in moving:
+            held, created = FlashSaleBuyer.objects.select_for_update().get_or_create(
+                item_id=row.item_id, member_id=target_id, defaults={"quantity": row.quantity}
+            )
+            if not created:
+                FlashSaleBuyer.objects.filter(pk=held.pk).update(quantity=F("quantity") + row.quantity)
+            row.delete()
+        FlashSaleOrderLine.objects.filter(member_id=source_id).update(member_id=target_id)
+    return len(moving)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-RETRY = {"autoretry_for": (Exception,), "max_retries": 8, "retry_backoff": 30, "retry_backoff_max": 3600}
+from config.tasks import RETRY
 
 
 @shared_task(name="flashsales.tasks.give_back_units_of_cancelled_order", **RETRY)
@@ -19,3 +19,11 @@ def rebuild_counters():
     from flashsales import services
 
     return services.rebuild_counters()
+
+
+@shared_task(name="flashsales.tasks.move_buyers_of_merged_member", **RETRY)
+def move_buyers_of_merged_member(source_id, target_id):
+    """member_merged: the absorbed member's flash-sale purchases count for the survivor."""
+    from flashsales import services
+
+    return services.move_buyers(source_id=source_id, target_id=target_id)

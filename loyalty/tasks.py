@@ -4,7 +4,7 @@ retries; periodic ones are scheduled in config/celery.py's BEAT_SCHEDULE."""
 
 from celery import shared_task
 
-RETRY = {"autoretry_for": (Exception,), "max_retries": 8, "retry_backoff": 30, "retry_backoff_max": 3600}
+from config.tasks import RETRY
 
 
 # --- receivers of order events ---------------------------------------------------------------------

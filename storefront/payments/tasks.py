@@ -4,10 +4,9 @@ layout, so queued messages and the beat schedule (config/celery.py) still find t
 
 from celery import shared_task
 
-from platforms.base import PlatformUnavailable
-
 # Receivers of order events: retried with backoff, so a failure is not lost.
-RETRY = {"autoretry_for": (Exception,), "max_retries": 8, "retry_backoff": 30, "retry_backoff_max": 3600}
+from config.tasks import RETRY
+from platforms.base import PlatformUnavailable
 
 
 @shared_task(name="storefront.tasks.close_other_prepays", **RETRY)
