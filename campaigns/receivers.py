@@ -6,12 +6,16 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from campaigns import tasks
-from storefront.members.events import member_joined, member_merged
+from storefront.members.events import member_joined, member_logged_in, member_merged
 from storefront.orders.events import order_paid, order_placed
 
 
 def join_visits_of_new_member(sender, member_id, **kwargs):
     tasks.join_visits_of_new_member.delay(member_id)
+
+
+def join_visits_of_returning_member(sender, member_id, ref, **kwargs):
+    tasks.join_visits_of_returning_member.delay(member_id, ref)
 
 
 def move_visits_of_merged_member(sender, source_id, target_id, **kwargs):
@@ -43,6 +47,7 @@ def connect():
     from campaigns.models import EntryPoint
 
     member_joined.connect(join_visits_of_new_member, dispatch_uid="campaigns.join_visits_of_new_member")
+    member_logged_in.connect(join_visits_of_returning_member, dispatch_uid="campaigns.join_visits_of_returning_member")
     member_merged.connect(move_visits_of_merged_member, dispatch_uid="campaigns.move_visits_of_merged_member")
     order_placed.connect(attribute_placed_order, dispatch_uid="campaigns.attribute_placed_order")
     order_paid.connect(record_paid_order, dispatch_uid="campaigns.record_paid_order")

@@ -16,6 +16,15 @@ def join_visits_of_new_member(member_id):
     services.join_visits_of_new_member(member_id=member_id)
 
 
+@shared_task(name="campaigns.tasks.join_visits_of_returning_member", **RETRY)
+def join_visits_of_returning_member(member_id, ref):
+    """member_logged_in: a returning member's visits made before this login (logged out, or on
+    a new phone) become theirs; nothing is credited again."""
+    from campaigns import services
+
+    services.join_visits(member_id=member_id, visitor=ref)
+
+
 @shared_task(name="campaigns.tasks.move_visits_of_merged_member", **RETRY)
 def move_visits_of_merged_member(source_id, target_id):
     from campaigns import services

@@ -11,6 +11,8 @@ dispatch_uid, work that must not be lost as one retryable task per receiver).
   is the one event whose receivers answer: each returns a dict of its app's sections, which
   become part of the export (so the export is complete the moment it is handed over).
 - `member_joined(member_id)`: after the commit of a first login that created the member.
+- `member_logged_in(member_id, ref)`: after a returning member's login that carried the
+  visitor key (`ref`) the mini program kept for its anonymous visits before the login.
 - `phone_bound(member_id)`: after the commit that bound a verified phone number to the
   member (after a merge, to the surviving member).
 """
@@ -23,4 +25,5 @@ member_merged = Signal()
 member_erased = Signal()
 member_data_exported = Signal()
 member_joined = Signal()
+member_logged_in = Signal()
 phone_bound = Signal()

@@ -95,6 +95,8 @@ def login_with_platform(*, platform: str, code: str, scene: str = "", ref: str =
     if not member.is_active:
         raise AccountClosed()
     _count_login(member)
+    if not is_new and ref:
+        events.send_after_commit(events.member_logged_in, sender=type(member), member_id=member.pk, ref=ref[:64])
     token, expires_at = issue_token(member=member)
     return LoginOutcome(member=member, token=token, expires_at=expires_at, is_new=is_new)
 

@@ -119,6 +119,29 @@ def test_a_logged_in_visit_claims_the_anonymous_visits_of_the_same_client():
     assert attribution.joined_at is None  # a returning member: not counted as new
 
 
+def test_a_returning_member_logging_in_again_claims_the_visits_made_while_logged_out(committed):
+    _code, openid = login_code()
+    first = login_as(openid, "", committed)
+    entry = EntryPointFactory()
+    report(APIClient(), scene=1047, query={"scene": entry.scene}, visitor=VISITOR)  # logged out, a new phone
+
+    again = login_as(openid, VISITOR, committed)
+
+    assert again["is_new"] is False and again["member"]["id"] == first["member"]["id"]
+    assert Visit.objects.get().member_id == first["member"]["id"]
+    attribution = Attribution.objects.get(member_id=first["member"]["id"])
+    assert attribution.last_entry_point == entry
+    assert attribution.joined_entry_point is None  # joined before this touch: not credited to it
+
+
+def login_as(openid, ref, committed):
+    code, _ = login_code(openid=openid)
+    with committed():
+        answer = APIClient().post("/api/v1/auth/wechat/", {"code": code, "ref": ref}, format="json")
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
 def test_the_crawler_is_recorded_but_never_a_touch():
     member = MemberFactory()
     entry = EntryPointFactory()
