@@ -297,6 +297,7 @@ class Entry(models.Model):
         MERGE_IN = "merge_in", "会员合并转入"
         MERGE_OUT = "merge_out", "会员合并转出"
         ERASE = "erase", "注销清零"
+        GIVEAWAY_ENTRY = "giveaway_entry", "参与抽奖"
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name="积分账户")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)

@@ -109,6 +109,26 @@ def _has_entry(account: Account, key: str) -> bool:
     return Entry.objects.filter(account=account, key=key).exists()
 
 
+def spend_points(account: Account, *, points: int, kind: str, reason: str, reference: str = "", key: str = "") -> Entry:
+    """Other parts of the kit spending a member's points on something of theirs (a giveaway's
+    entry): one ledger entry, drawn from the lots expiring first. The caller holds the account's
+    lock (`lock_account`) and has checked the balance; `key` makes the entry once-only."""
+    entry = _write(account, kind, delta=-points, reason=reason[:200], reference=reference, key=key)
+    _draw(account, entry, points)
+    return entry
+
+
+def give_points(
+    account: Account, *, points: int, kind: str, reason: str, reference: str = "", key: str = "", now=None
+) -> Entry:
+    """Other parts of the kit giving a member points (a giveaway's prize): one ledger entry and
+    a lot that expires by the current rules. The caller holds the account's lock."""
+    rules = selectors.current_rules()
+    entry = _write(account, kind, delta=points, lifetime=points, reason=reason[:200], reference=reference, key=key)
+    _grant(account, entry, points, expires_at=rules.expiry_for(now or timezone.now()))
+    return entry
+
+
 def _grant(account: Account, entry: Entry, points: int, *, expires_at) -> Lot:
     return Lot.objects.create(account=account, entry=entry, points=points, remaining=points, expires_at=expires_at)
 

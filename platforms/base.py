@@ -87,6 +87,7 @@ class TextVerdict:
     suggest: str  # "pass", "review" or "risky"
     label: str = ""
     trace_id: str = ""
+    words: tuple[str, ...] = ()  # the words the platform named as the reason, when it names them
 
     @property
     def passed(self) -> bool:

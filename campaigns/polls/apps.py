@@ -6,3 +6,8 @@ class PollsConfig(AppConfig):
     label = "polls"
     verbose_name = "问卷与调查"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from campaigns.polls import receivers
+
+        receivers.connect()

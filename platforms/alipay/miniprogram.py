@@ -123,6 +123,7 @@ class AlipayMiniProgram(MiniProgramPlatform):
             suggest=VERDICTS.get(body.get("action", ""), "review"),
             label=",".join(body.get("keywords") or []),
             trace_id=body.get("unique_id", ""),
+            words=tuple(body.get("keywords") or ()),
         )
 
     def check_image_async(self, media_url: str, *, openid: str, scene: int = 2) -> str:

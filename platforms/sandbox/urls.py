@@ -8,7 +8,14 @@ tracking_urls (logistics).
 
 from django.urls import include, path, re_path
 
-from platforms.sandbox import logistics_views, views, wechat_logistics, wechat_views, wechatpay_views
+from platforms.sandbox import (
+    logistics_views,
+    views,
+    wechat_logistics,
+    wechat_views,
+    wechatpay_transfer,
+    wechatpay_views,
+)
 
 wechat = [
     # Control endpoints: the shopper's phone.
@@ -60,11 +67,20 @@ wechatpay = [
     path("v3/certificates", wechatpay_views.certificates),
     path("v3/bill/tradebill", wechatpay_views.tradebill),
     path("v3/billdownload/file", wechatpay_views.billdownload),
+    # Merchant transfer to a user (cash prizes), and the shopper's wx.requestMerchantTransfer.
+    path("v3/fund-app/mch-transfer/transfer-bills", wechatpay_transfer.transfer_bills),
+    path("v3/fund-app/mch-transfer/transfer-bills/out-bill-no/<str:out_bill_no>", wechatpay_transfer.query_bill),
+    path(
+        "transfer-confirm/", wechatpay_transfer.TransferConfirmView.as_view(), name="sandbox-wechatpay-transfer-confirm"
+    ),
 ]
 
 urlpatterns = [
     path("", views.index, name="sandbox-index"),
     path("faults/", views.FaultsView.as_view(), name="sandbox-faults"),
+    # The page's forms (a person, not a program): a login code shown on the page, faults.
+    path("page/login-code/", views.page_login_code, name="sandbox-page-login-code"),
+    path("page/faults/", views.page_faults, name="sandbox-page-faults"),
     path("deliveries/flush/", views.FlushDeliveriesView.as_view(), name="sandbox-deliveries-flush"),
     path("wechat/", include(wechat)),
     path("wechatpay/", include(wechatpay)),

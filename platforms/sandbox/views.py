@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django import forms
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -185,11 +186,71 @@ class FlushDeliveriesView(SandboxView):
         return Response({"sent": sent})
 
 
-def index(request):
-    """What the emulated platforms hold, with buttons to pay pending WeChat Pay trades."""
+FAULT_LABELS = {
+    "timeout": "超时（不回答）",
+    "http_500": "服务器错误（HTTP 500）",
+    "busy": "系统繁忙（-1 / SYSTEM_ERROR）",
+    "wrong_signature": "签名错误",
+    "duplicate_notification": "重复通知",
+    "delayed_notification": "延迟通知",
+    "out_of_order": "通知乱序",
+    "refund_pending": "退款未到账（支付宝 fund_change=N）",
+}
+
+
+class LoginCodeForm(forms.Form):
+    """The page's form for a WeChat login code (the same as POST wechat/login-code/)."""
+
+    openid = forms.CharField(label="openid（留空则为新用户）", required=False, max_length=64)
+    phone = forms.RegexField(
+        label="手机号（可选）", regex=r"^1\d{10}$", required=False, error_messages={"invalid": "请填写 11 位手机号"}
+    )
+
+
+class FaultForm(forms.Form):
+    """The page's form to switch a fault on (the same as POST faults/)."""
+
+    platform = forms.ChoiceField(
+        label="平台", choices=[("wechat", "微信"), ("wechatpay", "微信支付"), ("alipay", "支付宝")]
+    )
+    mode = forms.ChoiceField(label="故障", choices=[(mode, FAULT_LABELS.get(mode, mode)) for mode in faults.MODES])
+    times = forms.IntegerField(label="次数（留空则直到清除）", required=False, min_value=1, initial=1)
+
+
+def page_login_code(request):
+    """The login-code form of the /sandbox/ page: the code is shown on the page."""
+    form = LoginCodeForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        code = issue_login_code(openid=form.cleaned_data["openid"], phone=form.cleaned_data["phone"])
+        issued = {"code": code.code, "openid": code.user.openid}
+    return index(request, login_form=form, issued=issued)
+
+
+def page_faults(request):
+    """The fault form of the /sandbox/ page: switch one on, or clear them all."""
+    if request.method != "POST":
+        return redirect("sandbox-index")
+    if "clear" in request.POST:
+        faults.clear_faults()
+        return redirect("sandbox-index")
+    form = FaultForm(request.POST)
+    if not form.is_valid():
+        return index(request, fault_form=form)
+    faults.set_fault(form.cleaned_data["platform"], form.cleaned_data["mode"], times=form.cleaned_data["times"])
+    return redirect("sandbox-index")
+
+
+def index(request, *, login_form=None, issued=None, fault_form=None):
+    """What the emulated platforms hold, with buttons to pay pending WeChat Pay trades and
+    forms for login codes and faults, in Chinese for a person trying the kit."""
     from platforms.sandbox import alipay_views  # it imports SandboxView from here
 
     context = {
+        "login_form": login_form or LoginCodeForm(),
+        "issued": issued,
+        "fault_form": fault_form or FaultForm(),
+        "fault_labels": FAULT_LABELS,
         "pending": PayTrade.objects.filter(state=PayTrade.State.NOTPAY)[:50],
         "trades": PayTrade.objects.filter(~Q(state=PayTrade.State.NOTPAY))[:20],
         "messages": SubscribeMessage.objects.all()[:20],

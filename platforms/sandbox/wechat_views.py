@@ -64,6 +64,8 @@ OPENID = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 VISIT_WINDOW = dt.timedelta(hours=2)
 MAX_CHECKED_TEXT = 2500
 DEFAULT_RISKY_WORDS = ("赌博", "代开发票", "risky-word")
+# Words msg_sec_check v2 answers "review" for (a person must look), so the demo can show one held.
+DEFAULT_REVIEW_WORDS = ("加微信", "review-word")
 RISKY_IMAGE_MARKER = "risky"
 # Subscribe-message values by their keyword's type, as WeChat's table "订阅消息参数值内容限制说明"
 # gives them (developers.weixin.qq.com, subscribeMessage.send). Written apart from the kit's own
@@ -252,6 +254,10 @@ def risky_words() -> list[str]:
     return list(getattr(settings, "SANDBOX_RISKY_WORDS", DEFAULT_RISKY_WORDS))
 
 
+def review_words() -> list[str]:
+    return list(getattr(settings, "SANDBOX_REVIEW_WORDS", DEFAULT_REVIEW_WORDS))
+
+
 def has_visited(openid: str) -> bool:
     """The shopper opened the mini program (wx.login or a phone code) in the last two hours."""
     return WeChatCode.objects.filter(user__openid=openid, created_at__gte=timezone.now() - VISIT_WINDOW).exists()
@@ -279,7 +285,9 @@ def msg_sec_check(request, body):
     if not has_visited(openid):
         return _error(61010, "code is expired: the user has not visited the mini program in the last 2 hours")
     hit = next((word for word in risky_words() if word in content), None)
-    suggest, label = ("risky", 20001) if hit else ("pass", 100)
+    doubt = None if hit else next((word for word in review_words() if word in content), None)
+    suggest, label = ("risky", 20001) if hit else ("review", 20006) if doubt else ("pass", 100)
+    hit = hit or doubt
     check = ContentCheck.objects.create(
         kind=ContentCheck.Kind.TEXT,
         openid=body["openid"],

@@ -230,10 +230,13 @@ class WeChatMiniProgram(MiniProgramPlatform):
         for part in parts:
             result = self._post("wxa/msg_sec_check", {"content": part, "version": 2, "scene": scene, "openid": openid})
             verdict = result.get("result") or {}
+            # A keyword strategy's hit names the word in its detail entry.
+            words = tuple(d["keyword"] for d in result.get("detail") or [] if isinstance(d, dict) and d.get("keyword"))
             current = TextVerdict(
                 suggest=verdict.get("suggest", "review"),
                 label=str(verdict.get("label", "")),
                 trace_id=result.get("trace_id", ""),
+                words=words,
             )
             if worst is None or VERDICT_RANK.get(current.suggest, 1) > VERDICT_RANK.get(worst.suggest, 1):
                 worst = current

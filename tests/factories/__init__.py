@@ -6,6 +6,7 @@ tests/steps.py."""
 from tests.factories.campaigns import *  # noqa: F403
 from tests.factories.catalog import *  # noqa: F403
 from tests.factories.checkout import *  # noqa: F403
+from tests.factories.giveaways import *  # noqa: F403
 from tests.factories.logistics import *  # noqa: F403
 from tests.factories.members import *  # noqa: F403
 from tests.factories.offers import *  # noqa: F403
