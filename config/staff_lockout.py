@@ -1,4 +1,4 @@
-"""Staff login lockout (django-axes) for /admin/login/ and /dashboard/login/.
+"""Staff login lockout (django-axes) for /admin/login/.
 
 After STAFF_LOGIN_FAILURE_LIMIT wrong passwords for one username, or from one address (the
 client's real address, config/client.py), further attempts are refused for

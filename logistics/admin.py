@@ -12,10 +12,12 @@
 
 import re
 
+import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,12 +34,15 @@ from config.errors import KitError
 from platforms.alipay.miniprogram import order_center_meaning
 from platforms.base import SHANGHAI
 from platforms.wechat.miniprogram import WAYBILL_STATES, errcode_meaning
+from storefront.orders import ops as order_ops
 
-from . import alipay_orders, selectors, services, tasks, trade_management
+from . import alipay_orders, dashboard, selectors, services, tasks, trade_management
+from .errors import TrackingNumberInUse
 from .models import (
     AlipayOrderSync,
     Carrier,
     FailedWechatShippingUpload,
+    OperationsDashboard,
     OrderToShip,
     ParcelNeedingAttention,
     Shipment,
@@ -113,14 +118,18 @@ HEADER_ALIASES = {
 }
 
 
+# The columns as the file, the template and the preview name them.
+COLUMNS = {"order_number": "订单号", "carrier": "快递公司", "tracking_number": "快递单号"}
+
+
 class ShipmentImportResource(resources.ModelResource):
     """One row = one parcel with everything of the order not shipped yet. A row is checked by
     the same service that ships from the admin; its error is shown on the row; any error
     rolls the whole file back."""
 
-    order_number = fields.Field(column_name="order_number", attribute="import_order_number")
-    carrier = fields.Field(column_name="carrier", attribute="import_carrier")
-    tracking_number = fields.Field(column_name="tracking_number", attribute="import_tracking_number")
+    order_number = fields.Field(column_name=COLUMNS["order_number"], attribute="import_order_number")
+    carrier = fields.Field(column_name=COLUMNS["carrier"], attribute="import_carrier")
+    tracking_number = fields.Field(column_name=COLUMNS["tracking_number"], attribute="import_tracking_number")
 
     class Meta:
         model = Shipment
@@ -141,12 +150,16 @@ class ShipmentImportResource(resources.ModelResource):
             raise ValidationError(
                 f"Missing columns: {', '.join(sorted(missing))} (order_number, carrier, tracking_number)"
             )
-        dataset.headers = headers
+        # The rows are read by the Chinese column names, which the preview shows too.
+        dataset.headers = [COLUMNS.get(header, header) for header in headers]
+        # (carrier, number) -> the spreadsheet row that used it first, to tell a number
+        # repeated inside this file from one a parcel already has.
+        self.numbers_in_file = {}
 
     def import_instance(self, instance, row, **kwargs):
-        instance.import_order_number = str(row.get("order_number") or "").strip()
-        instance.import_carrier = str(row.get("carrier") or "").strip()
-        instance.import_tracking_number = str(row.get("tracking_number") or "").strip()
+        instance.import_order_number = str(row.get(COLUMNS["order_number"]) or "").strip()
+        instance.import_carrier = str(row.get(COLUMNS["carrier"]) or "").strip()
+        instance.import_tracking_number = str(row.get(COLUMNS["tracking_number"]) or "").strip()
         if not instance.import_order_number:
             raise ValidationError({"order_number": "required"})
 
@@ -154,6 +167,7 @@ class ShipmentImportResource(resources.ModelResource):
         order = Order.objects.filter(number=instance.import_order_number).first()
         if order is None:
             raise ValidationError({"order_number": f"Unknown order {instance.import_order_number}."})
+        self.check_number_once_in_file(instance, kwargs.get("row_number"))
         try:
             shipment = services.ship_order(
                 order=order,
@@ -162,6 +176,8 @@ class ShipmentImportResource(resources.ModelResource):
                 actor=kwargs.get("user"),
                 source=Shipment.Source.IMPORT,
             )
+        except TrackingNumberInUse as exc:
+            raise ValidationError({"tracking_number": self.used_before_message(instance) or exc.message})
         except KitError as exc:
             field = next(iter(exc.fields), None)
             raise ValidationError({field: exc.message} if field in ("carrier", "tracking_number") else exc.message)
@@ -169,6 +185,83 @@ class ShipmentImportResource(resources.ModelResource):
         instance.order = shipment.order
         instance.carrier = shipment.carrier
         instance.tracking_number = shipment.tracking_number
+
+    @staticmethod
+    def sheet_row(row_number) -> int | None:
+        """The row number the spreadsheet shows: its first row holds the column names."""
+        return row_number + 1 if row_number is not None else None
+
+    def _number_key(self, instance):
+        try:
+            carrier = services.carrier_by_code(instance.import_carrier)
+            return carrier.pk, services.clean_tracking_number(carrier, instance.import_tracking_number)
+        except KitError:
+            return None  # the shipping service says what is wrong with the row
+
+    def check_number_once_in_file(self, instance, row_number):
+        key = self._number_key(instance)
+        if key is None:
+            return
+        seen = getattr(self, "numbers_in_file", None)
+        if seen is None:
+            seen = self.numbers_in_file = {}
+        if key in seen:
+            raise ValidationError(
+                {
+                    "tracking_number": f"本文件第 {seen[key]} 行已填写这个快递单号："
+                    "同一个快递单号在文件里出现了两次，请删掉重复的一行或改正单号。"
+                }
+            )
+        seen[key] = self.sheet_row(row_number)
+
+    def used_before_message(self, instance) -> str:
+        key = self._number_key(instance)
+        if key is None:
+            return ""
+        earlier = Shipment.objects.filter(carrier_id=key[0], tracking_number=key[1]).select_related("order").first()
+        if earlier is None:
+            return ""
+        return (
+            f"这个快递单号之前已用于订单 {earlier.order.number} 的包裹"
+            f"（{local_time(earlier.shipped_at)} 发货），不是本文件里的重复。"
+        )
+
+
+IMPORT_TEMPLATE_HEADERS = tuple(COLUMNS.values())
+
+
+def sheet_errors(result) -> list[dict]:
+    """Each refused row with the spreadsheet's own row number, what it said and why, in
+    plain words (shown on the page, not behind a badge)."""
+    labels = {"order_number": "订单号", "carrier": "快递公司", "tracking_number": "快递单号", "__all__": "整行"}
+    rows = []
+    for row in result.invalid_rows:
+        values = dict(zip(result.diff_headers, row.values, strict=False))
+        problems = []
+        for field, messages_ in row.error_dict.items():
+            for message in messages_:
+                problems.append(f"{labels.get(field, field)}：{message}")
+        rows.append(
+            {
+                "sheet_row": ShipmentImportResource.sheet_row(row.number),
+                "order_number": values.get(COLUMNS["order_number"], ""),
+                "carrier": values.get(COLUMNS["carrier"], ""),
+                "tracking_number": values.get(COLUMNS["tracking_number"], ""),
+                "problems": problems,
+            }
+        )
+    for line, errors in result.row_errors():
+        for error in errors:
+            rows.append(
+                {
+                    "sheet_row": ShipmentImportResource.sheet_row(line),
+                    "order_number": "",
+                    "carrier": "",
+                    "tracking_number": "",
+                    "problems": [str(error.error)],
+                }
+            )
+    return sorted(rows, key=lambda r: r["sheet_row"] or 0)
 
 
 class ShipmentLineInline(console.ReadOnlyInline):
@@ -264,6 +357,50 @@ class ShipmentAdmin(ImportMixin, console.ModelAdmin):
     def generate_log_entries(self, result, request):
         return None  # the order's own timeline records each shipment
 
+    import_template_name = "admin/logistics/shipment/import.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        """The file to fill in: Chinese column names the import understands, one example row."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        example = Carrier.objects.filter(is_active=True).order_by("position", "code").first()
+        dataset = tablib.Dataset(headers=list(IMPORT_TEMPLATE_HEADERS))
+        dataset.append(["（订单号）", example.code if example else "ZTO", example.number_example if example else ""])
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                dataset.export("xlsx"),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = 'attachment; filename="shipments-template.xlsx"'
+            return response
+        # With a byte order mark, so that Excel opens the Chinese column names right.
+        response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="shipments-template.csv"'
+        return response
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            context["template_url"] = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template")
+            context["carriers"] = list(Carrier.objects.filter(is_active=True).order_by("position", "code"))
+            context["chosen_orders"] = [n for n in request.GET.get("orders", "").split(",") if n][:200]
+            result = context.get("result")
+            if result is not None:
+                context["sheet_errors"] = sheet_errors(result)
+                context["sheet_rows"] = len(result.rows) + len(result.invalid_rows)
+        return response
+
     @admin.display(description=_("order"), ordering="order__number")
     def order_link(self, obj):
         url = reverse("admin:logistics_ordertoship_change", args=[obj.order_id])
@@ -335,6 +472,7 @@ class WechatShippingUploadInline(console.ReadOnlyInline):
 class OrderToShipAdmin(console.ModelAdmin):
     list_display = (
         "number",
+        "ship_link",
         "paid",
         "promise",
         "customer",
@@ -342,17 +480,43 @@ class OrderToShipAdmin(console.ModelAdmin):
         "fulfilment",
         "store",
         "wechat_upload",
-        "ship_link",
     )
     list_filter = ("status", OverdueFilter, "info__fulfilment", "info__pickup_store")
     search_fields = ("number", "user__nickname", "user__phone")
     list_per_page = 50
-    fields = ("number", "status", "user", "date_placed", "total_incl_tax", "shipping_address")
+    fields = ("number", "status_label", "customer", "placed", "total", "ship_to", "full_page")
     readonly_fields = fields
     inlines = [ShipmentInline, WechatShippingUploadInline]
 
+    @admin.display(description="状态")
+    def status_label(self, obj):
+        return order_ops.status_label(obj.status)
+
+    @admin.display(description="下单时间")
+    def placed(self, obj):
+        return local_time(obj.date_placed)
+
+    @admin.display(description="实付金额")
+    def total(self, obj):
+        return order_ops.yuan(obj.total_incl_tax)
+
+    @admin.display(description="收货地址")
+    def ship_to(self, obj):
+        address = obj.shipping_address
+        if address is None:
+            return "—"
+        name, phone = order_ops.recipient(obj)
+        place = " ".join(p for p in (address.state, address.line4, address.line2, address.line1) if p)
+        return f"{name} {order_ops.masked(phone)} {place}"
+
+    @admin.display(description="订单详情")
+    def full_page(self, obj):
+        url = reverse("admin:storefront_operationsorder_change", args=[obj.pk])
+        return format_html('<a href="{}">打开订单页（商品、付款、售后、状态记录）</a>', url)
+
     def get_queryset(self, request):
-        return selectors.orders_to_ship(self.model._default_manager.all()).annotate(
+        queryset = order_ops.with_badges(self.model._default_manager.all())
+        return selectors.orders_to_ship(queryset).annotate(
             uploads_failed=Count("wechat_shipping_uploads", filter=Q(wechat_shipping_uploads__state="failed")),
             uploads_pending=Count("wechat_shipping_uploads", filter=Q(wechat_shipping_uploads__state="pending")),
         )
@@ -385,7 +549,8 @@ class OrderToShipAdmin(console.ModelAdmin):
 
     @admin.display(description=_("customer"))
     def customer(self, obj):
-        return str(obj.user) if obj.user_id else "-"
+        # The member's nickname, never the account's generated username.
+        return order_ops.person(obj.user) if obj.user_id else "—"
 
     @admin.display(description=_("fulfilment"))
     def fulfilment(self, obj):
@@ -407,9 +572,15 @@ class OrderToShipAdmin(console.ModelAdmin):
     def ship_link(self, obj):
         if selectors.is_pickup(obj):
             return _("handed over by pickup code")
-        return format_html(
+        button = format_html(
             '<a class="button" href="{}">{}</a>', reverse("admin:logistics_ordertoship_ship", args=[obj.pk]), _("Ship")
         )
+        if obj.has_pending_refund or obj.has_pending_after_sales:
+            flag = "售后待处理" if obj.has_pending_after_sales else "退款中"
+            return format_html(
+                '{} <strong class="kit-ship-flag" style="color:#b42318">⚠ {}：发货需确认</strong>', button, flag
+            )
+        return button
 
     def get_urls(self):
         return [
@@ -425,7 +596,9 @@ class OrderToShipAdmin(console.ModelAdmin):
             raise PermissionDenied
         order = get_object_or_404(Order.objects.select_related("info", "shipping_address", "user"), pk=order_id)
         left = selectors.lines_left_to_ship(order)
-        form = ShipForm(request.POST or None, lines=left)
+        # A refund on its way or a shopper's pending request: shipping needs a second look.
+        warnings = order_ops.needs_care_to_ship(order)
+        form = ShipForm(request.POST or None, lines=left, warnings=warnings)
         if request.method == "POST" and form.is_valid():
             try:
                 shipment = services.ship_order(
@@ -449,6 +622,10 @@ class OrderToShipAdmin(console.ModelAdmin):
             "order": order,
             "form": form,
             "left": left,
+            "warnings": warnings,
+            "status_html": order_ops.status_label(order.status),
+            "recipient": order_ops.recipient(order),
+            "order_url": reverse("admin:storefront_operationsorder_change", args=[order.pk]),
             "shipments": order.shipments.select_related("carrier").order_by("pk"),
         }
         return TemplateResponse(request, "admin/logistics/ship_order.html", context)
@@ -458,8 +635,11 @@ class ShipForm(forms.Form):
     carrier = forms.ModelChoiceField(queryset=Carrier.objects.filter(is_active=True), label=_("carrier"))
     tracking_number = forms.CharField(max_length=40, label=_("tracking number"))
 
-    def __init__(self, *args, lines, **kwargs):
+    def __init__(self, *args, lines, warnings=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if warnings:
+            # Checked in clean(), not by the browser, so that the page says why.
+            self.fields["confirm"] = forms.BooleanField(label="我已核实，仍然发货", required=False)
         self.line_fields = []
         for line, units in lines:
             name = f"line_{line.pk}"
@@ -467,16 +647,21 @@ class ShipForm(forms.Form):
                 min_value=0,
                 max_value=units,
                 initial=units,
-                label=f"{line.title} ({line.partner_sku or line.upc or line.pk})",
+                label=f"{line.title}（{line.partner_sku or line.upc or '无 SKU 编码'}）",
                 help_text=_("%(left)d left to ship") % {"left": units},
             )
             self.line_fields.append(name)
+
+    def visible_line_fields(self):
+        return [self[name] for name in self.line_fields]
 
     def quantities(self) -> dict[int, int]:
         return {int(name.removeprefix("line_")): self.cleaned_data[name] for name in self.line_fields}
 
     def clean(self):
         cleaned = super().clean()
+        if "confirm" in self.fields and not cleaned.get("confirm"):
+            self.add_error("confirm", "这笔订单有待处理的退款或售后申请：请先核实，勾选确认后才能发货。")
         if self.line_fields and not any(cleaned.get(name) for name in self.line_fields):
             raise ValidationError(_("Choose at least one item to ship."))
         carrier, number = cleaned.get("carrier"), cleaned.get("tracking_number")
@@ -812,3 +997,38 @@ class AlipayOrderSyncAdmin(console.ReadOnlyAdmin):
             alipay_orders.retry_failed(order)
             tasks.push_alipay_order_syncs.delay(order.pk)
         self.message_user(request, f"{len(orders)} 笔订单已重新排队同步。")
+
+
+# --- the operations dashboard ----------------------------------------------------------------
+@admin.register(OperationsDashboard)
+class OperationsDashboardAdmin(console.ModelAdmin):
+    """Not a list: the operations dashboard page (what to do now, and orders shipped per day)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("logistics.view_operationsdashboard")
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        points = dashboard.shipped_per_day()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "运营看板",
+            "opts": self.model._meta,
+            "tiles": dashboard.tiles(),
+            "chart": dashboard.bar_chart_svg(points),
+            "chart_days": len(points),
+            "shipped_total": sum(count for _, count in points),
+            "generated_at": local_time(timezone.now()),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/logistics/operations_dashboard.html", context)

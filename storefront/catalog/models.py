@@ -9,7 +9,7 @@ product image so list requests never render one.
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,6 +57,10 @@ class ProductListing(models.Model):
     # The attribute part alone, so a match can be ranked below title and keyword matches.
     search_attributes = models.TextField(blank=True, default="", editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The product editor's schedule (storefront.catalog.publishing): a product is put on sale
+    # at publish_at and taken off at unpublish_at by a beat task; both empty for none.
+    publish_at = models.DateTimeField("定时上架", null=True, blank=True)
+    unpublish_at = models.DateTimeField("定时下架", null=True, blank=True)
 
     class Meta:
         verbose_name = _("product listing")
@@ -71,6 +75,12 @@ class ProductListing(models.Model):
                 name="listing_original_price_not_negative",
             ),
             models.CheckConstraint(condition=Q(sales_count__gte=0), name="listing_sales_not_negative"),
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True)
+                | Q(unpublish_at__isnull=True)
+                | Q(unpublish_at__gt=F("publish_at")),
+                name="listing_unpublish_after_publish",
+            ),
         ]
 
     def __str__(self):

@@ -38,3 +38,11 @@ def make_missing_product_image_thumbnails():
     from storefront.catalog import services as catalog
 
     return catalog.make_missing_product_image_thumbnails()
+
+
+@shared_task(name="storefront.tasks.run_product_schedule")
+def run_product_schedule():
+    """Publishes and unpublishes the products whose time set in the product editor has come."""
+    from storefront.catalog import publishing
+
+    return publishing.run_schedule()

@@ -8,7 +8,7 @@ from django.utils.module_loading import import_string
 
 from .catalogue import load_categories, load_partner, load_product_classes, load_products
 from .catalogue_data import PRODUCTS
-from .staff import load_staff
+from .staff import assign_store_staff, load_staff
 from .stores import load_stores
 
 
@@ -28,6 +28,7 @@ def load_brand() -> BrandSummary:
         classes, attributes, options = load_product_classes()
         load_products(partner=partner, categories=categories, classes=classes, attributes=attributes, options=options)
         stores = load_stores(pickup_staff=users["operations"])
+        assign_store_staff(users)
     return BrandSummary(
         categories=len(categories),
         products=len(PRODUCTS),

@@ -1,4 +1,5 @@
-"""Staff roles: which models each group may manage in the Django admin and Oscar's dashboard.
+"""Staff roles: which models each group may manage in the Django admin and Oscar's dashboard:
+marketing, operations and the staff of a store.
 
 Each role lists models as "app_label.model" names at three levels:
 - `manage`: view, add, change and delete;
@@ -79,8 +80,18 @@ MARKETING = Role(
         # Entry points: mini program codes and links per campaign, product, store, staff, channel.
         "campaigns.entrypoint",
         "campaigns.attributionrules",
+        # Giveaways with their prizes inline (published rules are frozen; the draw needs giveaways.run_draw).
+        "giveaways.giveaway",
+        "giveaways.prize",
+        # UGC campaigns and polls (questions and choices are edited with their poll).
+        "ugc.ugccampaign",
+        "polls.poll",
+        "polls.question",
+        "polls.choice",
     ],
     edit=[
+        # UGC entries: moderated by the admin's actions (approve, reject, feature, winners).
+        "ugc.submission",
         # Prices live on stock records.
         "partner.stockrecord",
         # Search keywords, purchase limits and crossed-out prices (one row per product).
@@ -112,18 +123,22 @@ MARKETING = Role(
         "campaigns.attribution",
         "campaigns.orderattribution",
         "campaigns.searchpage",
+        # Giveaway entries and wins with their claim and fulfilment state.
+        "giveaways.entry",
+        "giveaways.win",
+        # UGC votes and entries' images; poll responses and their answers.
+        "ugc.vote",
+        "ugc.submissionimage",
+        "polls.response",
+        "polls.answer",
     ],
-    permissions=["loyalty.adjust_points"],
+    permissions=["loyalty.adjust_points", "giveaways.run_draw"],
 )
 
 OPERATIONS = Role(
     group="Operations",
     manage=[
         "order.ordernote",
-        "order.shippingevent",
-        "order.shippingeventquantity",
-        "order.paymentevent",
-        "order.paymenteventquantity",
         "order.communicationevent",
         "payment.transaction",
         "shipping.weightbased",
@@ -143,9 +158,6 @@ OPERATIONS = Role(
         "logistics.failedwechatshippingupload",
         # WeChat's shipping reminders: the attention list, marked handled by operations.
         "logistics.tradereminder",
-        # Orders are placed by checkout only; operations move them through the pipeline.
-        "order.order",
-        "order.line",
         # Orders and after-sales requests of the shopper API (checkout).
         "storefront.operationsorder",
         "storefront.aftersalesrequest",
@@ -158,6 +170,16 @@ OPERATIONS = Role(
         "storefront.reconciliationrun",
     ],
     view=[
+        # Oscar's own order screens are read only: orders are placed by checkout and move
+        # only through the kit's status service (the operations order screen's buttons), so
+        # nobody can set "shipped" without a parcel or record Oscar's shipping and payment
+        # events by hand.
+        "order.order",
+        "order.line",
+        "order.shippingevent",
+        "order.shippingeventquantity",
+        "order.paymentevent",
+        "order.paymenteventquantity",
         "order.orderstatuschange",
         "order.linestatuschange",
         "order.lineprice",
@@ -196,6 +218,8 @@ OPERATIONS = Role(
         "logistics.wechattradeorder",
         "logistics.wechattradeevent",
         "logistics.alipayordersync",
+        # The operations dashboard page (logistics/dashboard.py).
+        "logistics.operationsdashboard",
         # Payments: what the providers told us, read only.
         "storefront.paymenttransaction",
         "storefront.paymentattempt",
@@ -212,7 +236,17 @@ OPERATIONS = Role(
     permissions=["storefront.view_full_phone", "storefront.operate_orders", "logistics.ship_orders"],
 )
 
-ROLES = [MARKETING, OPERATIONS]
+# Staff of a store: the orders picked up at their own stores (the order list and page show
+# only those: storefront/orders/admin.py) and the pickup hand-over by code. Which stores are
+# theirs is the store's "staff" list; phones stay masked, nothing else of the console opens.
+STORE_STAFF = Role(
+    group="Store staff",
+    view=[
+        "storefront.operationsorder",
+    ],
+)
+
+ROLES = [MARKETING, OPERATIONS, STORE_STAFF]
 
 _ACTIONS = {"manage": ("view", "add", "change", "delete"), "edit": ("view", "change"), "view": ("view",)}
 

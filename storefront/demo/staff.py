@@ -1,4 +1,5 @@
-"""Demo staff accounts with known passwords: a superuser, a marketer and an operations user.
+"""Demo staff accounts with known passwords: a superuser, a marketer, an operations user
+and the staff member of one store (the Jing'an store's pickups and orders only).
 
 The passwords are public (they are printed by `load_demo` and written in docs/demo.md),
 which is why `load_demo` refuses to run when the sandbox is off, that is in production.
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from .roles import MARKETING, OPERATIONS, Role, sync_role_group
+from .roles import MARKETING, OPERATIONS, STORE_STAFF, Role, sync_role_group
 
 
 @dataclass(frozen=True)
@@ -18,13 +19,27 @@ class DemoAccount:
     nickname: str
     role: Role | None
     is_superuser: bool = False
+    # The store whose staff list the account joins (store staff only).
+    store_code: str = ""
 
 
 ACCOUNTS = [
     DemoAccount("admin", "qingshan-admin", "店长 Admin", None, is_superuser=True),
     DemoAccount("marketer", "qingshan-marketer", "市场部 小林", MARKETING),
     DemoAccount("operations", "qingshan-operations", "运营部 老周", OPERATIONS),
+    DemoAccount("store", "qingshan-store", "静安店 小美", STORE_STAFF, store_code="sh-jingan"),
 ]
+
+
+def assign_store_staff(users) -> None:
+    """Puts each store staff account on its store's staff list (after the stores exist)."""
+    from storefront.stores.models import Store
+
+    for account in ACCOUNTS:
+        if account.store_code and account.username in users:
+            store = Store.objects.filter(code=account.store_code).first()
+            if store is not None:
+                store.staff.add(users[account.username])
 
 
 def load_staff() -> dict[str, object]:

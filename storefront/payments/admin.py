@@ -324,10 +324,22 @@ class OrderPaymentInline(ReadOnlyMixin, console.TabularInline):
     model = PaymentTransaction
     fk_name = "order"
     extra = 0
-    fields = ("provider", "transaction_id", "amount", "status", "source", "paid_at")
+    fields = ("provider", "transaction_id", "amount", "status", "learnt_from", "paid")
     readonly_fields = fields
     show_change_link = True
     verbose_name_plural = _("payments")
+
+    @admin.display(description="来源")
+    def learnt_from(self, obj):
+        return SOURCES.get(obj.source, obj.source)
+
+    @admin.display(description="付款时间")
+    def paid(self, obj):
+        return timezone.localtime(obj.paid_at).strftime("%Y-%m-%d %H:%M:%S") if obj.paid_at else "—"
+
+
+# How the kit learnt of a payment, as the order page says it.
+SOURCES = {"notification": "支付通知", "query": "主动查询", "reconciliation": "对账"}
 
 
 class OrderRefundInline(RefundInline):

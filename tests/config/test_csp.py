@@ -19,9 +19,17 @@ def test_the_admin_login_page_allows_this_server_only_and_no_framing(client):
     assert response.status_code == 200
     directives = policy(response)
     assert directives["default-src"] == ["'self'"]
-    assert directives["script-src"] == ["'self'"]  # no 'unsafe-inline', no CDN
+    # Scripts from this server only, no 'unsafe-inline', no CDN; the console's theme evaluates
+    # its Alpine.js attribute expressions ('unsafe-eval', docs/decisions/0007-console-theme.md).
+    assert directives["script-src"] == ["'self'", "'unsafe-eval'"]
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["object-src"] == ["'none'"]
+
+
+def test_only_the_console_allows_the_themes_script_expressions(client):
+    for url in ("/api/docs/", "/api/v1/catalog/products/", "/healthz"):
+        header = client.get(url).get("Content-Security-Policy", "")
+        assert "script-src 'self';" in header + ";" and "unsafe-eval" not in header, url
 
 
 def test_the_api_docs_load_nothing_from_another_host(client):

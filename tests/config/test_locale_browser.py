@@ -55,26 +55,26 @@ def test_the_console_is_chinese_and_switches_to_english_and_back(live_server, br
 
     # The login page is Chinese and already offers the switch.
     page.goto(f"{live_server.url}/admin/")
-    assert "用户名" in page.inner_text("#content") and page.input_value("input[type=submit]") == "登录"
+    assert "用户名" in page.inner_text("#login-form") and "登录" in page.inner_text("#login-form [type=submit]")
     assert page.locator("#language-switch button").all_inner_texts() == ["简体中文", "English"]
     page.fill("#id_username", "xiaozhou")
     page.fill("#id_password", "pass-123456")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
 
-    # The admin's home page: the kit's screens under Chinese names.
-    assert "站点管理" in page.title()
-    content = page.inner_text("#content-main")
+    # The console's home page: the kit's screens under Chinese names in the menu.
+    assert "控制台首页" in page.title()
+    content = page.inner_text("#nav-sidebar")
     assert all(name in content for name in ("待发货订单", "售后申请", "支付问题", "对账记录", "运费设置", "快递公司"))
     assert english_labels_on(page) == []
     page.screenshot(path=SCREENSHOTS / "locale-index-zh.png", full_page=True)
 
     # The orders list: title, filters and the pickup hand-over link in Chinese.
     page.goto(f"{live_server.url}/admin/storefront/operationsorder/")
-    assert page.inner_text("#content h1") == "选择 订单 来修改"
+    assert page.title().startswith("选择 订单 来修改")
     filters = page.inner_text("#changelist-filter")
     assert "以 超时未发货" in filters and "已付款，未按时发货" in filters and "门店自提" in filters
-    assert "自提订单核销" in page.inner_text("#content")
+    assert "自提订单核销" in page.inner_text("#main")
     assert english_labels_on(page) == []
     # Chinese is the language in use, so its button is the one that cannot be pressed.
     assert page.locator("#language-switch button[value=zh-hans]").is_disabled()
@@ -83,18 +83,18 @@ def test_the_console_is_chinese_and_switches_to_english_and_back(live_server, br
     # English: the same page comes back in English, and stays English on the next page.
     page.click("#language-switch button[value=en]")
     page.wait_for_url(f"{live_server.url}/admin/storefront/operationsorder/")
-    assert page.inner_text("#content h1") == "Select order to change"
+    assert page.title().startswith("Select order to change")
     filters = page.inner_text("#changelist-filter")
     assert "overdue to ship" in filters and "Store pickup" in filters
     assert "超时未发货" not in page.inner_text("body")
     page.screenshot(path=SCREENSHOTS / "locale-orders-en.png", full_page=True)
     page.goto(f"{live_server.url}/admin/")
-    assert "Orders to ship" in page.inner_text("#content-main")
+    assert "Orders to ship" in page.inner_text("#nav-sidebar")
 
     # And back to Chinese.
     page.click("#language-switch button[value=zh-hans]")
     page.wait_for_url(f"{live_server.url}/admin/")
-    assert "待发货订单" in page.inner_text("#content-main")
+    assert "待发货订单" in page.inner_text("#nav-sidebar")
     assert english_labels_on(page) == []
 
     assert page.outside_requests == []

@@ -30,11 +30,11 @@ def test_a_marketer_schedules_a_flash_sale_and_the_api_lists_it(live_server, bro
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "xiaolin")
     page.fill("#id_password", "pass-123456")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/flashsales/flashsale/add/")
-    assert "秒杀活动" in page.inner_text("#content")
+    assert "秒杀活动" in page.title()
     starts = timezone.localtime(timezone.now() - dt.timedelta(minutes=5), SHANGHAI)
     ends = starts + dt.timedelta(hours=2)
     page.fill("#id_name", "周末秒杀")
@@ -49,7 +49,7 @@ def test_a_marketer_schedules_a_flash_sale_and_the_api_lists_it(live_server, bro
     page.select_option("#id_items-0-sku", label=label)
     page.fill("#id_items-0-sale_price", "59.00")
     page.fill("#id_items-0-quantity", "20")
-    page.click("input[name=_save]")
+    page.click("[name=_save]")
     page.wait_for_url("**/admin/flashsales/flashsale/")
     assert "周末秒杀" in page.inner_text("#result_list")
 

@@ -25,7 +25,7 @@ def test_operations_work_the_wechat_reminders_and_see_the_settlement(live_server
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "ops")
     page.fill("#id_password", "pass-123456")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/logistics/tradereminder/?open=yes")

@@ -41,16 +41,16 @@ def test_a_marketer_changes_the_rate_adjusts_points_and_reads_the_liability(live
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "xiaolin")
     page.fill("#id_password", "pass-123456")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
-    assert "站点管理" in page.title()
+    assert "控制台首页" in page.title()
 
     # 积分规则: the list opens the one row; the new earning rate is saved and shown.
-    page.click("#content-main a:text-is('积分规则')")
+    page.click("#nav-sidebar a:has-text('积分规则')")
     page.wait_for_url("**/admin/loyalty/rules/**")
     assert "购物得积分" in page.inner_text("#content")
     page.fill("#id_earn_points_per_yuan", "2.00")
-    page.click("input[name=_save]")
+    page.click("[name=_save]")
     page.wait_for_url("**/admin/loyalty/rules/1/change/")
     assert "成功修改" in page.inner_text("ul.messagelist")
     assert page.input_value("#id_earn_points_per_yuan") == "2.00"
@@ -60,7 +60,7 @@ def test_a_marketer_changes_the_rate_adjusts_points_and_reads_the_liability(live
 
     # 积分账户: the member by nickname and masked phone, opened from the list.
     page.goto(f"{live_server.url}/admin/loyalty/")
-    page.click("#content-main a:text-is('积分账户')")
+    page.click("#nav-sidebar a:has-text('积分账户')")
     page.click("text=茶友小王（138****8000）")
     page.wait_for_url(f"**/admin/loyalty/account/{account.pk}/change/")
     body = page.inner_text("#content")
@@ -83,7 +83,7 @@ def test_a_marketer_changes_the_rate_adjusts_points_and_reads_the_liability(live
     assert newest.count() == 1
     assert all(words in newest.inner_text() for words in ("人工调整", "120", "425", "市场部 小林"))
     # The lots, earliest expiry first, are on the page for the marketer too.
-    lots = page.locator(".inline-group").filter(has_text="积分批次").locator("tbody tr.has_original")
+    lots = page.locator("[data-inline-type]").filter(has_text="积分批次").locator("tr.form-row")
     assert sorted(int(row.locator("td.field-points").inner_text()) for row in lots.all()) == [5, 120, 300]
     assert fits_the_window(page)
     page.screenshot(path=SCREENSHOTS.format("account"), full_page=True)
@@ -92,7 +92,7 @@ def test_a_marketer_changes_the_rate_adjusts_points_and_reads_the_liability(live
 
     # 积分负债: what is outstanding, in points and yuan, and the monthly chart.
     page.goto(f"{live_server.url}/admin/loyalty/")
-    page.click("#content-main a:text-is('积分负债')")
+    page.click("#nav-sidebar a:has-text('积分负债')")
     page.wait_for_url("**/admin/loyalty/pointsliability/")
     assert "积分负债" in page.inner_text("h1")
     figures = page.inner_text(".loyalty-figures")

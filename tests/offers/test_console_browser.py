@@ -21,7 +21,7 @@ def test_a_marketer_creates_a_coupon_batch_that_shoppers_can_claim(live_server, 
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "xiaolin")
     page.fill("#id_password", "pass-123456")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/offers/couponbatch/add/")
@@ -37,7 +37,7 @@ def test_a_marketer_creates_a_coupon_batch_that_shoppers_can_claim(live_server, 
     page.fill("#id_claim_ends_at_1", "23:59:59")
     page.select_option("#id_validity", "days")
     page.fill("#id_valid_days", "7")
-    page.click("input[name=_save]")
+    page.click("[name=_save]")
     page.wait_for_url("**/admin/offers/couponbatch/")
     assert "周末满100减15" in page.inner_text("#result_list")
 

@@ -89,7 +89,7 @@ def test_the_page_shows_pending_payments_with_pay_buttons(client, wechatpay):
     page = client.get("/sandbox/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "T3000000003" in html and "白茶饼" in html and "tpl_1" in html and ">Pay<" in html
+    assert "T3000000003" in html and "白茶饼" in html and "tpl_1" in html and ">付款<" in html
 
 
 def test_the_pay_button_pays_and_comes_back_to_the_page(client, wechatpay):

@@ -1,16 +1,13 @@
-"""A marketer, without touching code, builds a product with SKUs, stock, an image and a
-category in Oscar's dashboard (the real forms, as a browser posts them), then the
-mini program sees it through the API. docs/catalog.md walks the same steps."""
+"""Oscar's dashboard is not served any more (the console replaced it: docs/console.md); a
+marketer builds products in the console's product editor (tests/storefront/catalog/test_editor*.py)
+and opens the store and listing screens."""
 
 from html.parser import HTMLParser
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from oscar.core.loading import get_model
 
-from storefront.catalog.models import ProductListing
 from tests.factories import StaffFactory
-from tests.factories import catalog as f
 
 pytestmark = pytest.mark.django_db
 Product = get_model("catalogue", "Product")
@@ -104,82 +101,9 @@ def marketer(client):
     return client
 
 
-def test_marketer_builds_a_product_with_skus_in_the_dashboard_and_the_api_shows_it(
-    marketer, api, django_capture_on_commit_callbacks
-):
-    klass = f.product_class("茶叶")  # product types and partners are dashboard pages too; set up once
-    f.attribute(klass, "size", "规格")
-    partner = f.partner()
-
-    # A category tree: 茶叶 > 白茶.
-    submit(marketer, "/dashboard/catalogue/categories/create/", name="茶叶")
-    tea = Category.objects.get(name="茶叶")
-    submit(
-        marketer,
-        "/dashboard/catalogue/categories/create/",
-        name="白茶",
-        treebeard_position="first-child",
-        treebeard_ref_node=str(tea.pk),
-    )
-    white = Category.objects.get(name="白茶")
-    assert white.get_parent() == tea
-
-    # The product, then "Add a child product" for each SKU with its stock record.
-    response = submit(
-        marketer,
-        f"/dashboard/catalogue/products/create/{klass.slug}/",
-        title="福鼎白毫银针",
-        description="<p>头春<b>芽头</b></p><script>x()</script>",
-        **{"productcategory_set-0-category": str(white.pk), "action": "create-child"},
-    )
-    parent = Product.objects.get(title="福鼎白毫银针")
-    assert response["Location"].startswith(f"/dashboard/catalogue/products/{parent.pk}/create-variant/")
-    for size, price, stock, action in (
-        ("50g", "98.00", "20", "create-another-child"),
-        ("100g 礼盒", "188.00", "0", "save"),
-    ):
-        submit(
-            marketer,
-            f"/dashboard/catalogue/products/{parent.pk}/create-variant/",
-            attr_size=size,
-            action=action,
-            **{
-                "stockrecords-0-partner": str(partner.pk),
-                "stockrecords-0-partner_sku": f"YZ-{size}",
-                "stockrecords-0-price": price,
-                "stockrecords-0-num_in_stock": stock,
-            },
-        )
-    parent.refresh_from_db()
-    assert parent.structure == Product.PARENT and parent.children.count() == 2
-
-    # An image on the product page.
-    url = f"/dashboard/catalogue/products/{parent.pk}/"
-    data = form_of(marketer.get(url))
-    data["images-0-original"] = SimpleUploadedFile("yinzhen.png", f.png_bytes(), content_type="image/png")
-    data["action"] = "continue"
-    with django_capture_on_commit_callbacks(execute=True):  # the thumbnails task runs on commit
-        response = marketer.post(url, data)
-    assert response.status_code == 302, _errors(response)
-    assert parent.images.count() == 1
-
-    # The marketer's search keywords, in the Django admin.
-    listing = ProductListing.objects.get(product=parent)
-    admin_url = f"/admin/storefront/productlisting/{listing.pk}/change/"
-    submit(marketer, admin_url, search_keywords="白茶 送礼 福建")
-
-    # What the mini program sees.
-    listed = api.get(f"/api/v1/products/?category={tea.pk}").json()["results"]
-    assert [(p["id"], p["price"], p["in_stock"]) for p in listed] == [(parent.pk, "98.00", True)]
-    assert listed[0]["image"].startswith("https://shop.example.com/media/cache/")
-    assert [p["id"] for p in api.get("/api/v1/products/?q=送礼").json()["results"]] == [parent.pk]
-    body = api.get(f"/api/v1/products/{parent.pk}/").json()
-    assert body["description"] == "<p>头春<b>芽头</b></p>"
-    assert [(s["attributes"], s["price"], s["stock_status"]) for s in body["skus"]] == [
-        ({"size": "50g"}, "98.00", "in_stock"),
-        ({"size": "100g 礼盒"}, "188.00", "sold_out"),
-    ]
-    assert {c["id"] for c in api.get("/api/v1/categories/").json()} == {tea.pk}
+def test_oscars_dashboard_is_not_served(marketer):
+    # Products are built in the console's product editor now (tests/storefront/catalog/test_editor*.py).
+    assert marketer.get("/dashboard/catalogue/products/create/").status_code == 404
 
 
 def test_store_admin_page_opens_for_staff(marketer):

@@ -1,5 +1,7 @@
 """Operations work orders in the Django admin; the demo brings an offer and a voucher."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,6 +10,7 @@ from django.utils import timezone
 from oscar.apps.offer.models import ConditionalOffer
 from oscar.apps.voucher.models import Voucher
 
+from platforms.base import SHANGHAI
 from storefront.orders.models import OrderInfo
 from storefront.orders.status import change_order_status
 from tests.factories import StaffFactory, buy, pickup_store, sku, stock_of
@@ -56,7 +59,26 @@ def test_the_order_page_shows_the_event_timeline(member, ops_client):
     order = buy(member, sku())
     change_order_status(order, "paid", actor="wechatpay:notification", reason="transaction 4200")
     page = ops_client.get(f"{URL}{order.pk}/change/").content.decode()
-    assert "pending_payment → paid" in page and "wechatpay:notification" in page and "Placed" in page
+    # The 状态记录 table: time in Shanghai, the change in Chinese, who made it by name.
+    table = page[page.index('<table class="kit-history"') :]
+    table = table[: table.index("</table>")]
+    rows = [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    ]
+    placed, paid = order.notes.order_by("date_created", "pk")
+    assert rows[1:] == [
+        [
+            f"{timezone.localtime(placed.date_created, SHANGHAI):%Y-%m-%d %H:%M:%S}",
+            f"下单：合计 ¥{order.total_incl_tax:.2f}，快递配送",
+            f"顾客 {member.nickname}",
+        ],
+        [
+            f"{timezone.localtime(paid.date_created, SHANGHAI):%Y-%m-%d %H:%M:%S}",
+            "待付款 → 待发货（transaction 4200）",
+            "微信支付通知",
+        ],
+    ]
 
 
 def test_operations_cancel_unpaid_orders_from_the_list(member, ops_client):
