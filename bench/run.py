@@ -39,7 +39,9 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 # Each timed run stops after this many seconds (a slow server then answers fewer requests:
 # its rate is still right), each warm-up after a quarter of it.
 TIME_LIMIT = float(os.environ.get("BENCH_TIME_LIMIT", "30"))
-ONLY = os.environ.get("BENCH_ONLY", "")  # "flash": only the two flash-sale scenarios (7 and 7b)
+# BENCH_ONLY picks scenarios, comma-separated: "flash" (7 and 7b), "basket" (4, kit and peer),
+# "coupons" (10), "visits" (11), "giveaways" (12). Empty: every scenario.
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
 SECRET = "bench-" + "s3cr3t" * 10
 LOCAL_DATABASE = "postgres://kit:kit@127.0.0.1:5432/kit_bench"
 
@@ -352,7 +354,7 @@ def main():
     }
     # BENCH_ONLY=flash: the two flash-sale scenarios alone, written to results/flash.* (the
     # README keeps the full run's table).
-    stem = "flash" if ONLY == "flash" else "latest"
+    stem = "latest" if not ONLY else "flash" if ONLY == {"flash"} else "partial"
     (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (RESULTS / f"{stem}.md").write_text(markdown(report))
     readme = ROOT / "bench" / "README.md"
@@ -378,10 +380,8 @@ def scenarios(data):
         return ceilings[-1]
 
     ceiling = measure_ceiling()
-    if ONLY == "flash":
-        rows.append(flash_sale(data, tokens, ceiling))
-        rows.append(flash_sale_fast_path(data, tokens, measure_ceiling(), plain=rows[-1]))
-        return rows
+    if ONLY:
+        return picked_scenarios(data, ceiling, measure_ceiling)
 
     def add(name, kit_result, peer_result=None):
         entry = {"scenario": name, "kit": kit_result.summary(), "ceiling": ceiling}
@@ -420,24 +420,8 @@ def scenarios(data):
         peer_result = measure(f"oscar-api: {name}", PEER_PORT, peer_make) if peer_make else None
         add(name, kit_result, peer_result)
 
-    # 4. add to basket: each request another member and another SKU. Both servers take
-    # the same bearer tokens (members of their own) and the same product ids.
-    def kit_add(i):
-        return post_json(
-            "/api/v1/basket/lines/",
-            {"sku": skus[i % len(skus)], "quantity": 1},
-            auth(tokens[KIT_MEMBERS[i % len(KIT_MEMBERS)]]),
-        )
-
-    def peer_add(i):
-        url = f"http://{HOST}:{PEER_PORT}/api/products/{skus[i % len(skus)]}/"
-        return post_json(
-            "/api/basket/add-product/", {"url": url, "quantity": 1}, auth(tokens[PEER_MEMBERS[i % len(PEER_MEMBERS)]])
-        )
-
-    kit_result = measure("kit: add to basket", KIT_PORT, kit_add, total=ADDS)
-    peer_result = measure("oscar-api: add to basket", PEER_PORT, peer_add, total=ADDS)
-    add("add to basket", kit_result, peer_result)
+    # 4. add to basket, the kit then the peer (basket_scenario).
+    add("add to basket", *basket_scenario(skus, tokens))
 
     # 5. place order: the members whose basket got lines above check them out, picking up
     # in store (a slow server may not have reached every member within the time limit).
@@ -472,7 +456,65 @@ def scenarios(data):
     claimed, check = coupon_claim_scenario(data, tokens)
     add("coupon claim (a batch of 300, 10% tapped twice)", claimed)["kit"]["check"] = check
     add("visit report (anonymous launches, 10% reported twice)", *visits_scenario())
+    rows.append(giveaway_entry_scenario(data["tokens"], measure_ceiling()))
     return rows
+
+
+def picked_scenarios(data, ceiling, measure_ceiling):
+    """The scenarios BENCH_ONLY names, in the full run's order, each with the ceiling measured
+    right before it."""
+    rows = []
+
+    def row(name, kit_result, peer_result=None, check=None):
+        entry = {"scenario": name, "kit": kit_result.summary(), "ceiling": ceiling}
+        if peer_result is not None:
+            entry["oscar_api"] = peer_result.summary()
+            entry["kit_vs_oscar_api"] = round(kit_result.rps / peer_result.rps, 2) if peer_result.rps else None
+        entry["kit_vs_ceiling"] = round(kit_result.rps / ceiling["rps"], 2) if ceiling["rps"] else None
+        if check is not None:
+            entry["kit"]["check"] = check
+        rows.append(entry)
+
+    if "basket" in ONLY:
+        row("add to basket", *basket_scenario(data["skus"], data["tokens"]))
+        ceiling = measure_ceiling()
+    if "flash" in ONLY:
+        rows.append(flash_sale(data, data["tokens"], ceiling))
+        rows.append(flash_sale_fast_path(data, data["tokens"], measure_ceiling(), plain=rows[-1]))
+        ceiling = measure_ceiling()
+    if "coupons" in ONLY:
+        claimed, check = coupon_claim_scenario(data, data["tokens"])
+        row("coupon claim (a batch of 300, 10% tapped twice)", claimed, check=check)
+        ceiling = measure_ceiling()
+    if "visits" in ONLY:
+        row("visit report (anonymous launches, 10% reported twice)", *visits_scenario())
+        ceiling = measure_ceiling()
+    if "giveaways" in ONLY:
+        rows.append(giveaway_entry_scenario(data["tokens"], ceiling))
+    return rows
+
+
+def basket_scenario(skus, tokens):
+    """4. Add to basket: each request another member and another SKU, on the kit then on the
+    peer. Both servers take the same bearer tokens (members of their own) and the same
+    product ids. Returns the kit's and the peer's drive results."""
+
+    def kit_add(i):
+        return post_json(
+            "/api/v1/basket/lines/",
+            {"sku": skus[i % len(skus)], "quantity": 1},
+            auth(tokens[KIT_MEMBERS[i % len(KIT_MEMBERS)]]),
+        )
+
+    def peer_add(i):
+        url = f"http://{HOST}:{PEER_PORT}/api/products/{skus[i % len(skus)]}/"
+        return post_json(
+            "/api/basket/add-product/", {"url": url, "quantity": 1}, auth(tokens[PEER_MEMBERS[i % len(PEER_MEMBERS)]])
+        )
+
+    kit_result = measure("kit: add to basket", KIT_PORT, kit_add, total=ADDS)
+    peer_result = measure("oscar-api: add to basket", PEER_PORT, peer_add, total=ADDS)
+    return kit_result, peer_result
 
 
 def visits_scenario():
@@ -629,6 +671,56 @@ def coupon_claim_scenario(data, tokens):
     }
     print(f"    check: {check}", flush=True)
     return result, check
+
+
+GIVEAWAY_ENTRANTS, GIVEAWAY_PRIZES = 500, 20
+
+
+def giveaway_entry_scenario(tokens, ceiling):
+    """12. `POST /api/v1/campaigns/giveaways/{id}/entries/`: 500 members enter a first-come
+    giveaway of exactly 20 prizes at once, one connection each, and a tenth of them tap again
+    with the same Idempotency-Key (bench/giveaways.py prepares and reads it). Exactly 20 answer
+    "won", every other first entry "lost" (201: sold out is no error), every second tap replays
+    the first (200); no member has more than one entry."""
+    giveaway = in_process(ENV["kit"], "bench.giveaways", "prepare")["giveaway"]
+    members = list(range(GIVEAWAY_ENTRANTS))
+    taps = members + members[:: int(1 / REPEATED_TAPS)]
+    url = f"/api/v1/campaigns/giveaways/{giveaway}/entries/"
+    result = drive(
+        "kit: giveaway entry",
+        HOST,
+        KIT_PORT,
+        lambda i: post_json(url, {}, {**auth(tokens[taps[i]]), "Idempotency-Key": f"bench-{taps[i]}"}),
+        len(taps),
+        GIVEAWAY_ENTRANTS,
+        ok_statuses=(200, 201),
+        keep_bodies=True,
+    )
+    show(result)
+    answers = {}
+    for status, payload in result.bodies.values():
+        key = "replayed" if status == 200 else json.loads(payload).get("result", str(status))
+        answers[key] = answers.get(key, 0) + 1
+    database = in_process(ENV["kit"], "bench.giveaways", "verify", giveaway)
+    check = {
+        **answers,
+        **database,
+        "ok": result.errors == 0
+        and answers.get("won") == GIVEAWAY_PRIZES
+        and database["winners"] == GIVEAWAY_PRIZES
+        and database["winning_members"] == GIVEAWAY_PRIZES
+        and database["prizes_left"] == 0
+        and database["most_entries_of_a_member"] <= 1,
+    }
+    print(f"    check: {check}", flush=True)
+    summary = result.summary()
+    summary["check"] = check
+    return {
+        "scenario": f"giveaway entry ({GIVEAWAY_ENTRANTS} at once for {GIVEAWAY_PRIZES} prizes, 10% tapped twice)",
+        "kit": summary,
+        "ceiling": ceiling,
+        "kit_vs_ceiling": round(result.rps / ceiling["rps"], 2) if ceiling["rps"] else None,
+    }
 
 
 def notifications_scenario(orders):

@@ -45,6 +45,8 @@ BEAT_SCHEDULE = {
     "logistics-alipay-order-center": {"task": "logistics.tasks.push_due_alipay_order_syncs", "schedule": 60.0},
     # catalog: "best-selling" counters recomputed from paid orders (record_sale keeps them live)
     "catalog-recount-sales": {"task": "storefront.tasks.recount_product_sales", "schedule": crontab(hour=4, minute=10)},
+    # catalog: products put on sale and taken off at the times set in the product editor
+    "catalog-product-schedule": {"task": "storefront.tasks.run_product_schedule", "schedule": 60.0},
     # catalog: product image renditions the save-time task missed (serializers never make them)
     "catalog-missing-thumbnails": {
         "task": "storefront.tasks.make_missing_product_image_thumbnails",
@@ -74,7 +76,14 @@ BEAT_SCHEDULE = {
     # write, a give-back that failed) lasts minutes; a counter set too high only lets a few
     # more buyers reach the row-locked allocation, which still refuses them
     "flashsales-rebuild-counters": {"task": "flashsales.tasks.rebuild_counters", "schedule": 600.0},
+    # ugc: campaigns whose winners are chosen by votes get their top N once voting has ended
+    "ugc-choose-vote-winners": {"task": "campaigns.ugc.choose_vote_winners", "schedule": crontab(minute="*/10")},
 }
+# giveaways: scheduled publish, close, draw and lapsed claims; cash transfers still in flight
+BEAT_SCHEDULE["giveaways-schedule"] = {"task": "giveaways.tasks.run_schedule", "schedule": 60.0}
+BEAT_SCHEDULE["giveaways-cash-transfers"] = {"task": "giveaways.tasks.refresh_cash_prizes", "schedule": 600.0}
+# platforms: notices left queued by a task that died (a database error, a lost message), queued again once
+BEAT_SCHEDULE["platforms-requeue-stuck-notices"] = {"task": "platforms.tasks.requeue_stuck_notices", "schedule": 300.0}
 app.conf.beat_schedule = BEAT_SCHEDULE
 
 # A task whose worker process dies before it finishes (killed for memory, a lost machine)

@@ -55,6 +55,10 @@ if not DEBUG:
         raise ImproperlyConfigured("PLATFORM_SANDBOX must be off when DEBUG is off.")
 
 INSTALLED_APPS = [
+    # The console's theme (config/console.py, docs/decisions/0007-console-theme.md): before the
+    # admin, whose templates it replaces.
+    "unfold",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,6 +79,8 @@ INSTALLED_APPS = [
     "campaigns.polls",  # polls and feedback surveys
     "logistics",
     "platforms",
+    "console",  # the console's home page, menu and audit log (docs/console.md)
+    "auditlog",  # who changed prices, stock, offers and rules (console/audit.py)
     # Oscar, the commerce engine underneath.
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
@@ -117,6 +123,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, never a CDN
     "import_export",
+    "tinymce",  # the product editor's rich description, TinyMCE served from our static files
 ]
 if PLATFORM_SANDBOX:
     INSTALLED_APPS.append("platforms.sandbox")
@@ -131,7 +138,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
+    # The console's own 403 and 404 pages, refusals logged at INFO (config/refusals.py).
+    "config.refusals.ConsoleRefusalMiddleware",
+    # CONTENT_SECURITY_POLICY below; the console's pages also allow the theme's script
+    # expressions (config/console.py says why).
+    "config.console.ConsoleCSPMiddleware",
+    "console.audit.AuditMiddleware",  # the audit log's "who", on the console's pages only
     # Oscar's dashboard expects request.basket; shoppers never use this session basket.
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
@@ -157,7 +169,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "oscar.apps.search.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
-                "oscar.apps.communication.notifications.context_processors.notifications",
+                # Not Oscar's notifications processor: only its HTML shop (not mounted) shows
+                # the unread count, and the console's theme renders its header, tabs and
+                # actions as separate templates, each a COUNT query on every console page.
                 "oscar.core.context_processors.metadata",
             ],
         },
@@ -211,7 +225,9 @@ LOGIN_REDIRECT_URL = "/admin/"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The kit's catalogue, then the console theme's own labels in Chinese (theme_locale/: the
+# theme ships none).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "theme_locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -288,8 +304,8 @@ X_FRAME_OPTIONS = "DENY"
 # Content security policy (django-csp) on every page the kit serves: the console, the API
 # docs and the sandbox load scripts, styles, images and fonts from this server only and
 # run no inline script; nothing may frame them. Inline styles stay allowed (the admin's
-# widgets set style attributes). Oscar's dashboard runs inline scripts and is left out
-# until the console replaces it.
+# widgets set style attributes). The console's pages also allow the theme's script
+# expressions ('unsafe-eval', config/console.py ConsoleCSPMiddleware says why).
 # Images on object storage come from its domain (MEDIA_URL or AWS_S3_CUSTOM_DOMAIN), plus
 # any origin listed in CSP_IMG_SOURCES.
 _MEDIA_ORIGINS = [
@@ -302,7 +318,6 @@ _MEDIA_ORIGINS = [
     if origin
 ]
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/dashboard/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -366,7 +381,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Store mini program kit API",
     "DESCRIPTION": (
         "The shopper API behind a brand's WeChat and Alipay store mini programs. "
-        'Errors always have the shape {"error": {"code", "message", "fields"}}.'
+        'Errors always have the shape {"error": {"code", "message", "fields"}}.\n\n'
+        "**A token to try the API (the sandbox):** with the sandbox on (`make run`), open "
+        "[/sandbox/](/sandbox/), press 生成登录码 (a WeChat login code), then call "
+        '`POST /api/v1/auth/wechat/` with `{"code": "<the code>"}`: the answer\'s `token` is '
+        'the bearer token. Press "Authorize" above and paste it. Without the page: '
+        "`POST /sandbox/wechat/login-code/` answers a code as JSON. Tokens last TOKEN_TTL_HOURS "
+        "(72 by default)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -457,6 +478,9 @@ DEMO_EXTRA_LOADERS = [
     "flashsales.demo.load_demo",
     "platforms.demo.load_demo",
     "campaigns.demo.load_demo",
+    "campaigns.giveaways.demo.load_demo",
+    "campaigns.ugc.demo.load_demo",
+    "campaigns.polls.demo.load_demo",
 ]
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 # The simple backend cannot index; Oscar's default processor would warn on every product save.
@@ -600,6 +624,47 @@ CAMPAIGNS_SEARCH_DELAY_SECONDS = env.int("CAMPAIGNS_SEARCH_DELAY_SECONDS", defau
 CAMPAIGNS_SEARCH_DATA_TYPE = env("CAMPAIGNS_SEARCH_DATA_TYPE", default="wxsearch_cpdata")
 CAMPAIGNS_SEARCH_PAGE_TYPES = {"product": 1, "campaign": 2}
 CAMPAIGNS_PRODUCT_PAGE = env("CAMPAIGNS_PRODUCT_PAGE", default="pages/product/detail")
+
+# --- UGC campaigns and polls (issue 15; docs/ugc.md, docs/polls.md) --------------------------
+# Each image of an entry, checked as avatars are (config/images.py), kept at most this many
+# pixels a side, with a thumbnail for the gallery.
+UGC_IMAGE_MAX_BYTES = env.int("UGC_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
+UGC_IMAGE_MAX_PIXELS = env.int("UGC_IMAGE_MAX_PIXELS", default=6000 * 6000)
+UGC_IMAGE_SIZE = env.int("UGC_IMAGE_SIZE", default=1600)
+UGC_THUMBNAIL_SIZE = env.int("UGC_THUMBNAIL_SIZE", default=400)
+# Votes and entries of one member, on top of the per-entry and daily limits.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["ugc_votes"] = env("THROTTLE_UGC_VOTES", default="30/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["ugc_submissions"] = env("THROTTLE_UGC_SUBMISSIONS", default="10/min")
+
+# --- The console (issue 20; docs/console.md, docs/decisions/0007-console-theme.md) ---------------
+# django-unfold's settings: the menu by task (console/navigation.py), the marketers'
+# dashboard as the home page (console/dashboard.py), the kit's own language switch
+# (templates/admin/language_switch.html) instead of the theme's.
+from django.templatetags.static import static  # noqa: E402  (the console's style sheet, below)
+
+UNFOLD = {
+    "SITE_TITLE": OSCAR_SHOP_NAME,
+    "SITE_HEADER": OSCAR_SHOP_NAME,
+    "SITE_SUBHEADER": "门店小程序控制台",
+    "SITE_URL": "/api/docs/",
+    "SITE_SYMBOL": "storefront",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": False,
+    "BORDER_RADIUS": "6px",
+    "THEME": "light",  # one light theme, no light/dark/system switch
+    "DASHBOARD_CALLBACK": "console.dashboard.dashboard_callback",
+    "STYLES": [lambda request: static("console/console.css")],
+    "SIDEBAR": {
+        "show_search": False,
+        "command_search": False,
+        "show_all_applications": False,
+        "navigation": "console.navigation.sidebar",
+    },
+}
+# The audit log keeps what changed as JSON too, so the history page can show each field.
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 # Production never runs on a credential published with the demo.
 if not DEBUG:

@@ -1,8 +1,7 @@
 """URL map: shopper API under /api/v1/, platform callbacks under /api/v1/notify/, the
-Django admin for marketers and operations, Oscar's dashboard for catalog work, and the
-sandbox when it is switched on."""
+console (the Django admin) for marketers and operations, and the sandbox when it is switched
+on. Oscar's own dashboard is not mounted: the console replaced it (docs/console.md)."""
 
-from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -15,8 +14,8 @@ from config.views import healthz
 
 
 class StorefrontLinkToStaffPage(RedirectView):
-    """Oscar's dashboard links to storefront pages ("View on site", "Account") that this
-    headless kit does not serve; each such link leads to the matching staff page instead.
+    """Oscar's models link to storefront pages (get_absolute_url: "View on site", "Account")
+    that this headless kit does not serve; each such link leads to the matching console page.
     `kwargs_from` maps the staff URL's kwargs to the storefront URL's kwargs."""
 
     permanent = False
@@ -31,30 +30,31 @@ def _to_staff(route, name, pattern_name, **kwargs_from):
     return path(route, view, name=name)
 
 
-# Only Oscar's dashboard is mounted, not its HTML shop: /basket/, /checkout/ and
-# /accounts/register/ would let anyone open a password account and place orders that
-# bypass the kit's checkout (stock locks, payment). These names are what the dashboard
-# and Oscar's models (get_absolute_url) reverse outside the dashboard's own namespace.
+# Oscar's HTML shop is not mounted: /basket/, /checkout/ and /accounts/register/ would let
+# anyone open a password account and place orders that bypass the kit's checkout (stock
+# locks, payment). These names are what Oscar's models (get_absolute_url) reverse.
 oscar_storefront_links = [
     path(
         "catalogue/",
         include(
             (
                 [
-                    _to_staff("", "index", "dashboard:catalogue-product-list"),
-                    _to_staff("<str:product_slug>_<int:pk>/", "detail", "dashboard:catalogue-product", pk="pk"),
+                    _to_staff("", "index", "admin:catalogue_product_changelist"),
+                    _to_staff(
+                        "<str:product_slug>_<int:pk>/", "detail", "admin:catalogue_product_change", object_id="pk"
+                    ),
                     _to_staff(
                         "category/<path:category_slug>_<int:pk>/",
                         "category",
-                        "dashboard:catalogue-category-update",
-                        pk="pk",
+                        "admin:catalogue_category_change",
+                        object_id="pk",
                     ),
-                    _to_staff("ranges/<str:slug>/", "range", "dashboard:range-list"),
+                    _to_staff("ranges/<str:slug>/", "range", "admin:offer_range_changelist"),
                     _to_staff(
                         "<str:product_slug>_<int:product_pk>/reviews/<int:pk>/",
                         "reviews-detail",
-                        "dashboard:reviews-update",
-                        pk="pk",
+                        "admin:reviews_productreview_change",
+                        object_id="pk",
                     ),
                 ],
                 "catalogue",
@@ -66,8 +66,8 @@ oscar_storefront_links = [
         include(
             (
                 [
-                    _to_staff("", "list", "dashboard:offer-list"),
-                    _to_staff("<str:slug>/", "detail", "dashboard:offer-list"),
+                    _to_staff("", "list", "admin:offer_conditionaloffer_changelist"),
+                    _to_staff("<str:slug>/", "detail", "admin:offer_conditionaloffer_changelist"),
                 ],
                 "offer",
             )
@@ -79,7 +79,7 @@ oscar_storefront_links = [
             (
                 [
                     _to_staff("", "summary", "admin:index"),
-                    _to_staff("login/", "login", "dashboard:login"),
+                    _to_staff("login/", "login", "admin:login"),
                     _to_staff("wishlists/<str:key>/", "wishlists-detail", "admin:index"),
                 ],
                 "customer",
@@ -94,6 +94,7 @@ api_v1 = [
     path("", include("offers.urls")),
     path("", include("flashsales.urls")),
     path("", include("campaigns.urls")),
+    path("", include("campaigns.giveaways.notify")),
     path("", include("logistics.urls")),
     path("", include("platforms.urls")),
 ]
@@ -108,8 +109,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Oscar's dashboard (catalog work) and the few Oscar URLs its pages link to.
-    path("dashboard/", apps.get_app_config("dashboard").urls),
+    # The few Oscar URLs its models link to, each leading to a console page.
     path("", include(oscar_storefront_links)),
 ]
 if settings.PLATFORM_SANDBOX:

@@ -403,3 +403,13 @@ class AlipayOrderSync(models.Model):
 
     def __str__(self):
         return f"{self.order.number} {self.get_status_display()} {self.get_state_display()}"
+
+
+class OperationsDashboard(Order):
+    """The operations dashboard of the console (logistics/dashboard.py); a proxy so that it
+    has its own place in the menu and its own permission."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "运营看板"
+        verbose_name_plural = "运营看板"

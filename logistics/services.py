@@ -489,28 +489,27 @@ def upload_shipping_to_wechat(*, upload_id, now=None) -> WechatShippingUpload:
     except PlatformError as exc:
         if str(exc.code) == reships.ALREADY_SHIPPED:
             # 10060002: WeChat holds this shipping already (an earlier attempt got through).
-            return _mark_uploaded(upload, error_code=reships.ALREADY_SHIPPED)
+            return _mark_uploaded(upload, now=now, error_code=reships.ALREADY_SHIPPED)
         if str(exc.code) == reships.RESHIP_REFUSED:
             reships.record_reship(upload.order)
         gave_up = not exc.retryable or upload.attempts >= settings.WECHAT_SHIPPING_UPLOAD_MAX_ATTEMPTS
         upload.state = WechatShippingUpload.State.FAILED if gave_up else WechatShippingUpload.State.PENDING
         upload.error_code = str(exc.code)[:32]
         upload.error = exc.message[:500]
-        upload.next_attempt_at = (
-            None if gave_up else timezone.now() + dt.timedelta(seconds=_backoff_seconds(upload.attempts))
-        )
+        # From the `now` of this attempt, as its lease above: the sweep passes its own clock.
+        upload.next_attempt_at = None if gave_up else now + dt.timedelta(seconds=_backoff_seconds(upload.attempts))
         logger.warning("WeChat shipping upload %s of order %s failed: %s", upload.pk, upload.order.number, exc.message)
     else:
         if is_reship:
             reships.record_reship(upload.order)
-        return _mark_uploaded(upload)
+        return _mark_uploaded(upload, now=now)
     upload.save(update_fields=["state", "error_code", "error", "next_attempt_at", "uploaded_at", "updated_at"])
     return upload
 
 
-def _mark_uploaded(upload, *, error_code="") -> WechatShippingUpload:
+def _mark_uploaded(upload, *, now, error_code="") -> WechatShippingUpload:
     upload.state = WechatShippingUpload.State.UPLOADED
-    upload.uploaded_at = timezone.now()
+    upload.uploaded_at = now
     upload.error_code, upload.error = error_code, ""
     upload.next_attempt_at = None
     upload.save(update_fields=["state", "error_code", "error", "next_attempt_at", "uploaded_at", "updated_at"])

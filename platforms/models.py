@@ -171,6 +171,8 @@ class NoticeLog(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When the sweep (platforms.tasks.requeue_stuck_notices) queued it again, which it does once.
+    requeued_at = models.DateTimeField(_("queued again"), null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

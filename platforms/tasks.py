@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from platforms.base import PlatformError, get_miniprogram
 from platforms.models import NoticeLog
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
@@ -44,6 +49,33 @@ def deliver_notice(self, log_id: int) -> str:
     log.status, log.sent_at, log.error_code, log.error = NoticeLog.Status.SENT, timezone.now(), "", ""
     log.save(update_fields=["attempts", "status", "sent_at", "error_code", "error"])
     return log.status
+
+
+# A notice still queued this long after it was created has no task coming for it: its
+# retries (30 + 60 + 120 + 240 s of backoff) are long over, so the task died (a database
+# error while it ran, a worker lost) or its message never reached the broker.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@shared_task(name="platforms.tasks.requeue_stuck_notices")
+def requeue_stuck_notices(now=None) -> int:
+    """Queue again, once each, the notices left queued past STUCK_AFTER. Each is marked in the
+    same conditional update that picks it, so two sweeps at once queue it once, and a notice
+    that sticks again stays as it is for staff to see in the notice log. A notice whose send
+    went through but whose save failed may reach the platform a second time; a one-time
+    subscription is refused there and the notice ends as `no_grant`. Returns how many."""
+    now = now or timezone.now()
+    stuck = NoticeLog.objects.filter(
+        status=NoticeLog.Status.QUEUED, requeued_at__isnull=True, created_at__lt=now - STUCK_AFTER
+    )
+    requeued = 0
+    for log_id in stuck.order_by("pk").values_list("pk", flat=True)[:1000]:
+        if stuck.filter(pk=log_id).update(requeued_at=now):
+            deliver_notice.delay(log_id)
+            requeued += 1
+    if requeued:
+        logger.warning("queued %s stuck notices again", requeued)
+    return requeued
 
 
 # --- receivers of member events: one retried task each -------------------------------------

@@ -403,7 +403,10 @@ class WeChatPay(PaymentProvider):
         data = self._request("refund query", lambda: self._client.query_refund(out_refund_no=_path_part(out_refund_no)))
         return self._refund_state(data)
 
-    def parse_notification(self, *, headers: dict, body: bytes) -> PaymentNotification:
+    def verified_resource(self, *, headers: dict, body: bytes) -> tuple[dict, dict]:
+        """(envelope, decrypted resource) of a callback whose headers, timestamp and signature
+        verify and whose resource decrypts with the APIv3 key; InvalidNotification otherwise.
+        Payment, refund and merchant-transfer notifications are all checked here first."""
         headers = {str(k).lower().replace("_", "-").removeprefix("http-"): v for k, v in headers.items()}
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         signature = headers.get("wechatpay-signature", "")
@@ -465,7 +468,10 @@ class WeChatPay(PaymentProvider):
             raise InvalidNotification(
                 "The resource does not decrypt with the APIv3 key.", code="decrypt_failed", platform="wechatpay"
             )
-        data = json.loads(plain)
+        return envelope, json.loads(plain)
+
+    def parse_notification(self, *, headers: dict, body: bytes) -> PaymentNotification:
+        envelope, data = self.verified_resource(headers=headers, body=body)
 
         def refuse(code: str, message: str) -> InvalidNotification:
             return InvalidNotification(f"WeChat Pay notification: {message}", code=code, platform="wechatpay", raw=data)

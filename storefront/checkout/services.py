@@ -467,3 +467,52 @@ def _snapshot(basket, totals, delivery, points):
         ],
         "discounts": [{**d, "amount": yuan_str(d["amount"])} for d in discounts_of(basket)],
     }
+
+
+# --- prizes (campaigns.giveaways) ------------------------------------------------------------------
+def place_prize_order(*, member, sku_id, address_id, reference):
+    """A prize of one unit of `sku_id` as a zero-price order to the member's address, paid at
+    once (nothing to pay), so it ships through logistics like any other paid order.
+
+    `reference` (e.g. "giveaway-win-42") is the order's idempotency key: the same reference
+    returns the first order. The stock is locked and allocated as for any order (409
+    `out_of_stock` when none is left); no WeChat shipping upload follows, as no WeChat Pay
+    payment stands behind it."""
+    from storefront.orders.status import PAID, change_order_status
+
+    fingerprint = _fingerprint({"prize": reference, "sku": int(sku_id), "address_id": address_id})
+    order = _replay(member, reference, fingerprint)
+    if order is not None:
+        return order
+    with transaction.atomic():
+        claim = CheckoutRequest.objects.create(member=member, idempotency_key=reference, fingerprint=fingerprint)
+        basket = _basket_of_lines(member, [[sku_id, 1]])
+        delivery = resolve_delivery(member=member, basket=basket, address_id=address_id)
+        stock.allocate_for_basket(basket)
+        currency = settings.OSCAR_DEFAULT_CURRENCY
+        zero = Price(currency=currency, excl_tax=to_yuan(0), incl_tax=to_yuan(0))
+        order = _OrderCreator().place_order(
+            basket=basket,
+            total=zero,
+            shipping_method=delivery.method,
+            shipping_charge=zero,
+            user=member,
+            shipping_address=_shipping_address_from(delivery.address),
+            order_number=new_order_number(),
+            status=PENDING_PAYMENT,
+        )
+        identity = member.identities.order_by("-id").values_list("platform", flat=True).first()
+        OrderInfo.objects.create(
+            order=order,
+            payment_method=identity or "wechat",
+            pay_before=timezone.now(),
+            fulfilment=OrderInfo.Fulfilment.DELIVERY,
+            price_snapshot={"prize": reference, "lines": [{"sku": int(sku_id), "quantity": 1}]},
+            note=f"奖品：{reference}",
+        )
+        basket.submit()
+        claim.order = order
+        claim.save(update_fields=["order"])
+        order_events.send_after_commit(order_events.order_placed, sender=type(order), order=order)
+        change_order_status(order, PAID, actor="system:giveaway-prize", reason=f"prize {reference}: nothing to pay")
+    return order

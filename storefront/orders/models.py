@@ -60,6 +60,9 @@ class OrderInfo(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    # Set in the same transaction that counts the order's units as sold (orders.sales), so a
+    # task run again after a killed worker counts them once.
+    sales_recorded = models.BooleanField(_("sales counted"), default=False)
 
     class Meta:
         verbose_name = _("order details")

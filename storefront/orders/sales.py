@@ -8,16 +8,27 @@ from oscar.core.loading import get_model
 
 from storefront.catalog.models import ProductListing
 from storefront.catalog.services import bump_catalog_version, record_sale
+from storefront.orders.models import OrderInfo
 from storefront.orders.status import PAID_STATUSES
 
 Product = get_model("catalogue", "Product")
 
 
-def record_order_sales(order) -> None:
-    """A paid order's units count as sold. Refunds are taken back by the nightly `recount_sales`."""
+@transaction.atomic
+def record_order_sales(order) -> bool:
+    """A paid order's units count as sold, once: the order's details are marked in the same
+    transaction by a conditional update, so a second run (a task retried after its worker
+    was killed, a duplicate message) changes nothing, and of two runs at once the second waits
+    on the row and then finds it marked. An order without details (not placed through the
+    shopper API) has nothing to mark and is counted on each run; the nightly `recount_sales`
+    corrects it, and takes refunds back. Returns whether this run counted the order."""
+    marked = OrderInfo.objects.filter(order_id=order.pk, sales_recorded=False).update(sales_recorded=True)
+    if not marked and OrderInfo.objects.filter(order_id=order.pk).exists():
+        return False
     lines = order.lines.filter(product__isnull=False).values_list("product_id", "quantity")
     for product_id, quantity in lines:
         record_sale(product_id=product_id, quantity=quantity)
+    return True
 
 
 @transaction.atomic

@@ -25,18 +25,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_until_answering(port, process, seconds=60):
+def wait_until_answering(port, process, seconds=90):
     deadline = time.monotonic() + seconds
+    last = None
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read()
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
             return
         except urllib.error.HTTPError:
             return  # answered (503 without a migrated database is still an answer)
-        except OSError:
+        except OSError as error:
+            last = error
             time.sleep(0.3)
-    pytest.fail("the development server did not answer")
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail(f"the development server did not answer ({last!r}); it printed:\n{process.stdout.read()[-3000:]}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])

@@ -17,7 +17,13 @@ from tests.flows.test_isolation import api_routes, fill
 
 pytestmark = pytest.mark.django_db
 
-NOTIFY = {"notify/wechatpay/", "notify/alipay/", "notify/tracking/", "notify/wechat/"}
+NOTIFY = {
+    "notify/wechatpay/",
+    "notify/alipay/",
+    "notify/tracking/",
+    "notify/wechat/",
+    "notify/wechatpay/transfer-bills/",  # WeChat Pay's merchant transfers (cash prizes): its own protocol
+}
 # Routes that take no body at all (the schema has none): garbage in the body is ignored, so
 # they may act; what they must never do is answer a 500 or an error of another shape.
 NO_BODY = {
@@ -28,6 +34,8 @@ NO_BODY = {
     "orders/<str:number>/payment-status/",
     "loyalty/check-in/",
     "coupons/<int:batch_id>/claim/",  # the batch is in the path; only an Idempotency-Key header
+    "campaigns/giveaways/<int:pk>/entries/",  # likewise: the giveaway in the path, an Idempotency-Key
+    "campaigns/submissions/<int:pk>/votes/",  # the entry voted for is in the path
 }
 
 INJECTIONS = [
@@ -66,6 +74,8 @@ def fields_of(route, method):
     for converter in ("int:", "str:"):
         openapi_path = openapi_path.replace("<" + converter, "{")
     openapi_path = openapi_path.replace(">", "}")
+    # drf-spectacular names a `pk` path parameter `id` (SCHEMA_COERCE_PATH_PK).
+    openapi_path = openapi_path.replace("{pk}", "{id}")
     return request_schemas().get((openapi_path, method), {})
 
 
@@ -106,6 +116,27 @@ def bad_bodies(fields):
     yield "xml", b"<?xml version='1.0'?><a>1</a>", "application/xml"
 
 
+def bad_forms(fields):
+    """Multipart forms, the only body an upload route reads: broken, wrong, huge, hostile, and
+    files that are not images."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    names = list(fields) or ["text", "images", "consent"]
+
+    def form(value):
+        return encode_multipart(BOUNDARY, {name: value() if callable(value) else value for name in names})
+
+    yield "truncated form", form("x")[:-30], MULTIPART_CONTENT
+    yield "no boundary", b"--nope\r\nContent-Disposition: form-data\r\n\r\n", "multipart/form-data"
+    yield "not utf-8", form("x").replace(b"\r\n\r\nx", b"\r\n\r\n\xff\xfe"), MULTIPART_CONTENT
+    yield "wrong types", form({"not": ["a", "string"]}), MULTIPART_CONTENT
+    for index, value in enumerate(HUGE + NEGATIVE + INJECTIONS):
+        yield f"value {index}", form(str(value)), MULTIPART_CONTENT
+    yield "not an image", form(lambda: SimpleUploadedFile("a.jpg", b"not an image", "image/jpeg")), MULTIPART_CONTENT
+    yield "empty file", form(lambda: SimpleUploadedFile("a.jpg", b"", "image/jpeg")), MULTIPART_CONTENT
+
+
 def deep_nesting(fields):
     yield "deep nesting", ("[" * 5000 + "]" * 5000).encode(), "application/json"
 
@@ -136,7 +167,37 @@ def world():
     batch = coupon_batch()
     sale = schedule_sale((sku(price="50.00", stock=10), "30.00", 5))
     values = {"address_id": address.pk, "line_id": line.pk, "number": None, "batch_id": batch.pk, "sale_id": sale.pk}
+    values.update(campaign_world(member))
     return member, values, pending, paid
+
+
+def campaign_world(member):
+    """A giveaway to enter, a prize the member won (awaiting its claim), a UGC campaign taking
+    entries with another member's approved entry to vote for, and a survey to answer."""
+    from campaigns.giveaways import services as giveaways
+    from tests.campaigns.polls.conftest import survey
+    from tests.campaigns.ugc.conftest import approved_entry, ugc_campaign
+    from tests.factories import giveaway
+
+    entry, _ = giveaways.enter(member=member, giveaway_id=giveaway(mode="first_come").pk)
+    campaign = ugc_campaign()
+    return {
+        "giveaway_pk": giveaway(mode="first_come").pk,
+        "win_pk": entry.win.pk,
+        "ugc_campaign_pk": campaign.pk,
+        "submission_pk": approved_entry(campaign, wechat_member()).pk,
+        "poll_pk": survey().poll.pk,
+    }
+
+
+# What a route's `<int:pk>` names (its key in the world's values).
+PK_OF = {
+    "campaigns/giveaways/<int:pk>/entries/": "giveaway_pk",
+    "campaigns/prizes/<int:pk>/claim/": "win_pk",
+    "campaigns/ugc/<int:pk>/submissions/": "ugc_campaign_pk",
+    "campaigns/submissions/<int:pk>/votes/": "submission_pk",
+    "campaigns/polls/<int:pk>/responses/": "poll_pk",
+}
 
 
 ORDER_STATE_FOR = {
@@ -182,6 +243,9 @@ def sweep(route, method, bodies, committed, built=None):
     new world); returns the answers that broke the rules."""
     member, values, pending, paid = built or world()
     values["number"] = (paid if ORDER_STATE_FOR.get(route) == "paid" else pending).number
+    if ":pk>" in route:
+        assert route in PK_OF, f"say in PK_OF which object the pk of {route} names"
+        values["pk"] = values[PK_OF[route]]
     client = client_for(member)
     client.raise_request_exception = False
     url = fill(route, **{k: v for k, v in values.items() if f":{k}>" in route})
@@ -230,6 +294,31 @@ def sweep_parsing_routes(bodies, committed):
 @pytest.mark.parametrize(("route", "method"), post_or_patch_routes())
 def test_bad_input_is_a_4xx_in_the_error_shape_never_a_500(route, method, committed):
     assert sweep(route, method, bad_bodies, committed) == []
+
+
+def form_only_routes():
+    """The POST/PATCH routes that read only forms (uploads): JSON is a 415 there, so they are
+    swept with bad forms too."""
+    from rest_framework.parsers import JSONParser
+
+    views = {route: view for route, view, _m in api_routes()}
+    return [
+        (route, method)
+        for route, method in post_or_patch_routes()
+        if route not in NOTIFY | NO_BODY
+        and views[route] is not None
+        and not any(isinstance(parser, JSONParser) for parser in views[route]().get_parsers())
+    ]
+
+
+def test_the_upload_routes_are_known():
+    assert {route for route, _m in form_only_routes()} >= {"me/avatar/", "campaigns/ugc/<int:pk>/submissions/"}
+
+
+@pytest.mark.parametrize(("route", "method"), form_only_routes())
+def test_bad_forms_are_a_4xx_in_the_error_shape_never_a_500(route, method, committed, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    assert sweep(route, method, bad_forms, committed) == []
 
 
 def test_deeply_nested_json_is_a_400_not_a_500(committed):

@@ -45,14 +45,39 @@ PUBLIC = {
     "visits/",
     # Flash sales running and coming, with the server time: browsing them needs no login.
     "flash-sales/",
+    # Giveaways, a giveaway's page and the proof of its draw: anyone may read and check them;
+    # WeChat Pay's merchant-transfer callback (cash prizes).
+    "campaigns/giveaways/",
+    "campaigns/giveaways/<int:pk>/",
+    "campaigns/giveaways/<int:pk>/proof/",
+    "notify/wechatpay/transfer-bills/",
+    # UGC campaigns, a campaign's page and its gallery (approved entries), polls and a poll's
+    # questions: anyone may read them.
+    "campaigns/ugc/",
+    "campaigns/ugc/<int:pk>/",
+    "campaigns/ugc/<int:pk>/gallery/",
+    "campaigns/polls/",
+    "campaigns/polls/<int:pk>/",
 }
 # Routes with an id that are public (nobody owns a product or a store).
 PUBLIC_WITH_ID = {"products/<int:product_id>/", "stores/<int:store_id>/", "campaigns/scenes/<path:scene>/"}
+PUBLIC_WITH_ID |= {"campaigns/giveaways/<int:pk>/", "campaigns/giveaways/<int:pk>/proof/"}
+PUBLIC_WITH_ID |= {"campaigns/ugc/<int:pk>/", "campaigns/ugc/<int:pk>/gallery/", "campaigns/polls/<int:pk>/"}
 # Routes with an id nobody owns that need a login: a coupon batch is claimed by any member
 # (the member's own coupons are `me/coupons/<id>/`, isolated below).
 # A flash sale is bought from by any member; the order it makes is the buyer's, and is
 # isolated as every order is (`orders/<str:number>/...`).
 SHARED_WITH_ID = {"coupons/<int:batch_id>/claim/", "flash-sales/<int:sale_id>/orders/"}
+# A giveaway is entered by any member; the entries and wins it makes are the member's.
+SHARED_WITH_ID |= {"campaigns/giveaways/<int:pk>/entries/"}
+# A UGC campaign takes entries from any member and a poll answers from any member; another
+# member's approved entry is what a vote is for (one's own is refused). The member's own
+# entries are `campaigns/me/submissions/`, their prizes `campaigns/me/prizes/` (checked below).
+SHARED_WITH_ID |= {
+    "campaigns/ugc/<int:pk>/submissions/",
+    "campaigns/submissions/<int:pk>/votes/",
+    "campaigns/polls/<int:pk>/responses/",
+}
 
 
 def api_routes():
@@ -142,6 +167,15 @@ def _coupon(owner):
     return {"coupon_id": coupon.pk}, lambda: MemberCoupon.objects.filter(pk=coupon.pk, member=owner).exists()
 
 
+def _win(owner):
+    from campaigns.giveaways import services as giveaways
+    from campaigns.giveaways.models import Win
+    from tests.factories import giveaway
+
+    entry, _ = giveaways.enter(member=owner, giveaway_id=giveaway(mode="first_come").pk)
+    return {"pk": entry.win.pk}, lambda: Win.objects.filter(pk=entry.win.pk, claim_status="awaiting").exists()
+
+
 CASES = {
     "me/addresses/<int:address_id>/": _address,
     "basket/lines/<int:line_id>/": _basket_line,
@@ -154,6 +188,7 @@ CASES = {
     "orders/<str:number>/pickup-qr/": _order_in(_pickup_order),
     "shipments/<int:shipment_id>/": _shipment,
     "me/coupons/<int:coupon_id>/": _coupon,
+    "campaigns/prizes/<int:pk>/claim/": _win,
 }
 BODIES = {
     "me/addresses/<int:address_id>/": {"name": "冒名"},
@@ -202,6 +237,7 @@ def test_routes_that_need_a_login_answer_anonymous_callers_401(db):
         "sale_id": 1,
         "product_id": 1,
         "store_id": 1,
+        "pk": 1,
     }
     checked = 0
     for route, _view, methods in api_routes():
@@ -296,3 +332,18 @@ def test_another_members_basket_line_cannot_be_changed_through_a_voucher_or_line
     line.refresh_from_db()
     assert line.quantity == 2
     assert Line.objects.filter(basket__owner=stranger).count() == 1
+
+
+def test_another_members_entries_prizes_and_submissions_are_not_in_my_lists():
+    from campaigns.giveaways import services as giveaways
+    from tests.campaigns.ugc.conftest import approved_entry, ugc_campaign
+    from tests.factories import giveaway
+
+    owner, stranger = wechat_member(), wechat_member()
+    giveaways.enter(member=owner, giveaway_id=giveaway(mode="first_come").pk)
+    approved_entry(ugc_campaign(), owner)
+    owner_client, stranger_client = client_for(owner), client_for(stranger)
+
+    for path in ("/api/v1/campaigns/me/entries/", "/api/v1/campaigns/me/prizes/", "/api/v1/campaigns/me/submissions/"):
+        assert owner_client.get(path).json()["count"] == 1, path
+        assert stranger_client.get(path).json()["count"] == 0, path

@@ -155,6 +155,26 @@ def test_an_upload_refused_for_a_passing_reason_is_retried_with_backoff(carriers
     assert upload.error == "" and len(received()) == 1
 
 
+def test_the_next_attempt_and_the_upload_time_follow_the_clock_the_sweep_passes(carriers, committed):
+    faults.set_fault("wechat", "http_500", times=3)  # as above: the first two uploads meet it
+    order = paid_order()
+    ship(order, committed)
+    upload = WechatShippingUpload.objects.get(order=order)
+    assert upload.attempts == 1
+
+    # The sweep runs on its own clock (a day later here): the backoff counts from it.
+    a_day_later = upload.next_attempt_at + dt.timedelta(days=1)
+    assert services.due_wechat_uploads(now=a_day_later) == [upload.pk]
+    upload = services.upload_shipping_to_wechat(upload_id=upload.pk, now=a_day_later)
+    assert upload.state == State.PENDING and upload.attempts == 2
+    assert upload.next_attempt_at == a_day_later + dt.timedelta(minutes=2)
+    assert services.due_wechat_uploads(now=a_day_later + dt.timedelta(seconds=119)) == []
+
+    then = upload.next_attempt_at
+    upload = services.upload_shipping_to_wechat(upload_id=upload.pk, now=then)
+    assert (upload.state, upload.uploaded_at) == (State.UPLOADED, then)
+
+
 def test_an_upload_wechat_will_never_accept_fails_and_can_be_retried_from_the_admin(carriers, committed, settings):
     order = paid_order()
     order.payment_transactions.update(payer_id="")

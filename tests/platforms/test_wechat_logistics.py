@@ -232,7 +232,7 @@ def test_the_sandbox_page_shows_tokens_syncs_and_pushes_and_sends_a_settlement(c
     trade = paid_trade()
     token = logistics.trace_waybill(waybill())
     page = client.get("/sandbox/").content.decode()
-    assert token in page and "Alipay order center" in page and "Settlement" in page
+    assert token in page and "支付宝订单中心" in page and ">结算<" in page
     client.post("/sandbox/wechat/trade-push/", {"event": "settlement", "transaction_id": trade.transaction_id})
     assert SandboxTradeOrder.objects.get(transaction_id=trade.transaction_id).settled_at is not None
     assert "trade_manage_order_settlement" in client.get("/sandbox/").content.decode()

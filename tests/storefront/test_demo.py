@@ -162,7 +162,6 @@ def test_the_command_prints_where_to_go_and_the_demo_credentials(loaded):
     for text in (
         "/api/docs/",
         "/admin/",
-        "/dashboard/",
         "/sandbox/",
         "admin",
         "qingshan-admin",

@@ -49,7 +49,6 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"  API docs (Swagger)  {base}/api/docs/")
         self.stdout.write(f"  Django admin        {base}/admin/")
-        self.stdout.write(f"  Oscar dashboard     {base}/dashboard/")
         if settings.PLATFORM_SANDBOX:
             self.stdout.write(f"  Platform sandbox    {base}/sandbox/")
         self.stdout.write("")

@@ -156,17 +156,27 @@ def test_after_setup_alone_every_event_has_its_receivers():
         "storefront.payments.receivers.send_refunded_notice_of_refund",
     ]
     assert receivers_of(member_events.member_merged) == [
+        "campaigns.giveaways.receivers.move_entries_of_merged_member",
+        "campaigns.polls.receivers.move_responses_of_merged_member",
         "campaigns.receivers.move_visits_of_merged_member",
+        "campaigns.ugc.receivers.move_entries_of_merged_member",
+        "flashsales.receivers.move_buyers_of_merged_member",
         "loyalty.receivers.move_points_of_merged_member",
         "offers.receivers.move_coupons_of_merged_member",
         "platforms.receivers.move_notice_data_of_merged_member",
         "storefront.orders.receivers.move_after_sales_requests_of_merged_member",
     ]
     assert receivers_of(member_events.member_erased) == [
+        "campaigns.giveaways.receivers.erase_entries_of_erased_member",
+        "campaigns.polls.receivers.erase_answers_of_erased_member",
+        "campaigns.ugc.receivers.erase_entries_of_erased_member",
         "loyalty.receivers.erase_points_of_erased_member",
         "platforms.receivers.erase_notice_data_of_erased_member",
     ]
     assert receivers_of(member_events.member_data_exported) == [
+        "campaigns.giveaways.receivers.export_entries_of_member",
+        "campaigns.polls.receivers.export_responses_of_member",
+        "campaigns.ugc.receivers.export_entries_of_member",
         "loyalty.receivers.export_points_of_member",
         "platforms.receivers.export_notice_data_of_member",
     ]
@@ -174,6 +184,7 @@ def test_after_setup_alone_every_event_has_its_receivers():
         "campaigns.receivers.join_visits_of_new_member",
         "loyalty.receivers.award_first_login_bonus",
     ]
+    assert receivers_of(member_events.member_logged_in) == ["campaigns.receivers.join_visits_of_returning_member"]
     assert receivers_of(member_events.phone_bound) == ["loyalty.receivers.award_phone_bound_bonus"]
 
 
