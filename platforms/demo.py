@@ -94,6 +94,13 @@ TEMPLATES = [
         {"thing1": "{campaign}", "phrase2": "审核通过", "time3": "{approved_at}"},
         [("{campaign}", "thing"), ("{approved_at}", "time")],
     ),
+    (
+        "ugc_rejected",
+        "内容审核结果通知",
+        "pages/campaign/index?id={campaign_id}",
+        {"thing1": "{campaign}", "phrase2": "未通过", "thing3": "{reason}", "time4": "{rejected_at}"},
+        [("{campaign}", "thing"), ("{reason}", "thing"), ("{rejected_at}", "time")],
+    ),
 ]
 
 

@@ -406,7 +406,7 @@ def test_the_demo_has_a_valid_typed_template_per_event_on_both_platforms_and_rel
     rows = {(t.platform, t.event): t for t in NoticeTemplate.objects.all()}
     events = {event for event, *_rest in TEMPLATES}
     assert events >= {"order_paid", "order_shipped", "order_delivered", "order_refunded"}
-    assert events >= {"prize_won", "coupon_expiring", "ugc_approved"}
+    assert events >= {"prize_won", "coupon_expiring", "ugc_approved", "ugc_rejected"}
     assert set(rows) == {(p, e) for p in ("wechat", "alipay") for e in events}
     for template in rows.values():
         template.full_clean()

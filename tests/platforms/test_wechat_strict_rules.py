@@ -371,6 +371,14 @@ def test_the_openid_must_have_visited_in_the_last_two_hours(client, token):
     assert errcode(raw(client, token, "wxa/msg_sec_check", check())) == 61010
 
 
+def test_a_risk_rank_needs_a_visit_in_the_last_two_hours_too(client, token, settings):
+    login_code(openid="o_visitor")
+    body = {"appid": settings.WECHAT_APP_ID, "openid": "o_visitor", "scene": 1, "client_ip": "203.0.113.9"}
+    assert errcode(raw(client, token, "wxa/getuserriskrank", body)) == 0
+    WeChatCode.objects.update(created_at=timezone.now() - dt.timedelta(hours=3))
+    assert errcode(raw(client, token, "wxa/getuserriskrank", body)) == 61010
+
+
 def test_a_long_text_is_checked_in_parts_and_the_worst_part_wins(wechat, sent, settings):
     settings.SANDBOX_RISKY_WORDS = ["刷单"]
     login_code(openid="o_visitor")

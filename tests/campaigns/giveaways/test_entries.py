@@ -176,24 +176,40 @@ def test_a_low_risk_rank_is_recorded_on_the_entry(shopper):
 
 
 @pytest.mark.parametrize("fallback, status", [("refuse", 403), ("allow_flag", 201)])
-def test_an_unknown_risk_rank_is_treated_as_the_giveaway_says(monkeypatch, shopper, fallback, status):
-    from platforms.base import PlatformError
+def test_an_unknown_risk_rank_is_treated_as_the_giveaway_says(fallback, status):
+    from rest_framework.test import APIClient
+
+    from platforms.sandbox.models import WeChatCode
+    from tests.steps import wechat_login
 
     gw = giveaway(max_risk_rank=2, risk_fallback=fallback)
-    wechat_identity(shopper)
+    shopper, openid, _login = wechat_login(APIClient())
+    # Their last visit was three hours ago: WeChat then answers 61010 instead of a rank.
+    WeChatCode.objects.filter(user__openid=openid).update(created_at=timezone.now() - dt.timedelta(hours=3))
 
-    def risky_61010(self, openid, *, client_ip, scene=1):
-        raise PlatformError("WeChat: risky user", code="61010", platform="wechat")
+    answer = shopper.post(entries_url(gw), {}, format="json")
 
-    monkeypatch.setattr("platforms.wechat.miniprogram.WeChatMiniProgram.user_risk_rank", risky_61010)
-
-    answer = enter(shopper, gw)
-
-    assert answer.status_code == status
+    assert answer.status_code == status, answer.content
     if status == 201:
-        assert Entry.objects.get().flagged is True
+        assert Entry.objects.get().flagged is True and Entry.objects.get().risk_rank is None
     else:
         assert answer.json()["error"]["code"] == "giveaway_risk_refused"
+        assert answer.json()["error"]["reason"] == "risk_unknown"
+        assert not Entry.objects.exists()
+
+
+def test_a_shopper_who_opened_the_mini_program_just_now_is_ranked():
+    from rest_framework.test import APIClient
+
+    from tests.steps import wechat_login
+
+    gw = giveaway(max_risk_rank=2, risk_fallback="refuse")
+    shopper, _openid, _login = wechat_login(APIClient())
+
+    answer = shopper.post(entries_url(gw), {}, format="json")
+
+    assert answer.status_code == 201, answer.content
+    assert Entry.objects.get().risk_rank == 0 and not Entry.objects.get().flagged
 
 
 def test_new_members_only_refuses_a_member_with_a_paid_order(shopper, monkeypatch):

@@ -99,6 +99,27 @@ def test_rejecting_asks_for_a_reason_that_the_shopper_then_reads(marketer):
     assert (entry.status, entry.reason, entry.moderated_by) == ("rejected", "图片与活动主题无关", marketer.user)
 
 
+def test_a_rejected_submitter_gets_the_demos_notice_with_the_reason(marketer, django_capture_on_commit_callbacks):
+    from platforms.demo import load_demo, template_id
+    from platforms.sandbox.models import SubscribeMessage
+
+    load_demo()
+    author = MemberFactory()
+    wechat_identity(author)
+    NoticeGrantFactory(member=author, template_id=template_id("wechat", "ugc_rejected"), remaining=1)
+    entry = pending_entry(ugc_campaign(), member=author)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        act(marketer, "reject_selected", [entry], apply="1", reason="图片与活动主题无关，请换一张茶席或茶汤的照片再投稿")
+
+    statuses = dict(NoticeLog.objects.filter(member=author, event="ugc_rejected").values_list("platform", "status"))
+    assert statuses["wechat"] == NoticeLog.Status.SENT, statuses
+    data = SubscribeMessage.objects.get().data
+    assert data["phrase2"] == {"value": "未通过"}
+    # A thing keyword holds at most 20 characters: the reason is cut to fit, not refused.
+    assert data["thing3"]["value"].startswith("图片与活动主题无关") and len(data["thing3"]["value"]) <= 20
+
+
 def test_featuring_and_choosing_winners_from_the_list(marketer):
     campaign = ugc_campaign(winners_by="marketers")
     best, good = approved_entry(campaign, votes=3), approved_entry(campaign, votes=9)
