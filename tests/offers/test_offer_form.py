@@ -198,3 +198,14 @@ def test_editing_an_offer_that_shares_its_range_with_another_leaves_the_other_al
     assert everything.name == "全场商品 (demo)" and everything.includes_all_products
     # The voucher offer is not one of the site offers this screen lists.
     assert marketer.get(f"/admin/offer/conditionaloffer/{voucher.pk}/change/").status_code == 302
+
+
+def test_the_offer_pages_name_offers_as_the_menu_does(marketer):
+    """Oscar's own Chinese calls an offer 有条件的报价 (a quote with conditions); the console
+    says 优惠活动 in its menu, breadcrumbs and titles alike."""
+    pages = [marketer.get(ADD), marketer.get("/admin/offer/conditionaloffer/")]
+
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "优惠活动" in html and "有条件的" not in html and "报价" not in html
