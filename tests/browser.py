@@ -61,3 +61,12 @@ def browser_page(live_server, monkeypatch):
 def fits_the_window(page) -> bool:
     """No horizontal scrolling: the page is no wider than the window."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def drawn_as_a_control(page, selector: str) -> bool:
+    """The field or button can be seen as one: a border or a filled background (the theme's
+    reset leaves a plain widget as bare text on the page)."""
+    return page.locator(selector).first.evaluate(
+        """e => { const s = getComputedStyle(e);
+                  return parseFloat(s.borderTopWidth) > 0 || !['rgba(0, 0, 0, 0)', 'transparent'].includes(s.backgroundColor); }"""
+    )

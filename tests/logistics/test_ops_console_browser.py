@@ -14,6 +14,7 @@ from oscar.apps.order.models import Order
 from logistics.models import Shipment
 from storefront.demo.roles import OPERATIONS, sync_role_group
 from storefront.orders import after_sales
+from tests.browser import drawn_as_a_control
 from tests.factories import StaffFactory, carriers, paid_order, tracking_number
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,6 +68,8 @@ def test_operations_ship_a_paid_order_by_hand_from_its_page(live_server, browser
     page.select_option("#id_carrier", label="中通快递")
     number = tracking_number("ZTO")
     page.fill("#id_tracking_number", number)
+    for control in ("#id_carrier", "#id_tracking_number", "#kit-ship-submit", "#content-main input[type=number]"):
+        assert drawn_as_a_control(page, control), control
     page.screenshot(path=SCREENSHOTS / "ops-ship-form.png", full_page=True)
     page.click("#kit-ship-submit")
     page.wait_for_url(f"**/ordertoship/{order.pk}/change/")

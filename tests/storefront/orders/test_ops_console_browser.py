@@ -14,6 +14,7 @@ from storefront.demo.roles import OPERATIONS, STORE_STAFF, sync_role_group
 from storefront.orders import after_sales
 from storefront.orders.models import AfterSalesRequest
 from storefront.payments.models import Refund
+from tests.browser import drawn_as_a_control
 from tests.factories import StaffFactory, StoreFactory, paid_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +82,7 @@ def test_store_staff_hand_over_a_pickup_by_code_and_see_only_their_store(live_se
     page.goto(f"{live_server.url}/admin/storefront/operationsorder/pickup/")
     waiting = page.inner_text("#kit-waiting-pickups")
     assert own.number in waiting and other.number not in waiting
+    assert drawn_as_a_control(page, "#id_code") and drawn_as_a_control(page, "#content form [type=submit]")
     page.fill("#id_code", own.info.pickup_code)
     page.click("#content form [type=submit]")
     page.wait_for_load_state()
