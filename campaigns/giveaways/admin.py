@@ -238,7 +238,7 @@ class GiveawayAdmin(console.ModelAdmin):
             ),
         )
         return format_html(
-            '<table class="giveaway-winners" cellpadding="6"><thead><tr><th>会员</th><th>奖品</th><th>来源</th>'
+            '<table class="giveaway-winners kit-table"><thead><tr><th>会员</th><th>奖品</th><th>来源</th>'
             "<th>领取</th><th>发放</th><th>中奖时间</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
