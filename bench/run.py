@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import scale  # noqa: E402
 from bench.driver import Request, drive, get, post_json  # noqa: E402
 
 ENV = {}  # "kit" -> the kit server's environment, for the in-process helpers
@@ -40,7 +41,7 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 # its rate is still right), each warm-up after a quarter of it.
 TIME_LIMIT = float(os.environ.get("BENCH_TIME_LIMIT", "30"))
 # BENCH_ONLY picks scenarios, comma-separated: "flash" (7 and 7b), "basket" (4, kit and peer),
-# "coupons" (10), "visits" (11), "giveaways" (12). Empty: every scenario.
+# "coupons" (10), "visits" (11), "giveaways" (12), "votes" (13 and 14). Empty: every scenario.
 ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
 SECRET = "bench-" + "s3cr3t" * 10
 LOCAL_DATABASE = "postgres://kit:kit@127.0.0.1:5432/kit_bench"
@@ -295,6 +296,8 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     ensure_venv()
+    if os.environ.get("BENCH_SCALE") == "1":  # the catalog at 1k, 10k, 100k alone, on its own database
+        return scale.run(PY, RESULTS, server_env, migrations_fingerprint)
     database_url, admin_url, template, needs_migrate = ensure_database()
     redis, redis_url = start_redis()
     kit = peer = None
@@ -457,6 +460,7 @@ def scenarios(data):
     add("coupon claim (a batch of 300, 10% tapped twice)", claimed)["kit"]["check"] = check
     add("visit report (anonymous launches, 10% reported twice)", *visits_scenario())
     rows.append(giveaway_entry_scenario(data["tokens"], measure_ceiling()))
+    rows.extend(vote_and_poll_scenarios(data["tokens"], measure_ceiling))
     return rows
 
 
@@ -491,6 +495,9 @@ def picked_scenarios(data, ceiling, measure_ceiling):
         ceiling = measure_ceiling()
     if "giveaways" in ONLY:
         rows.append(giveaway_entry_scenario(data["tokens"], ceiling))
+        ceiling = measure_ceiling()
+    if "votes" in ONLY:
+        rows.extend(vote_and_poll_scenarios(data["tokens"], measure_ceiling))
     return rows
 
 
@@ -721,6 +728,87 @@ def giveaway_entry_scenario(tokens, ceiling):
         "ceiling": ceiling,
         "kit_vs_ceiling": round(result.rps / ceiling["rps"], 2) if ceiling["rps"] else None,
     }
+
+
+VOTERS = 500
+
+
+def vote_and_poll_scenarios(tokens, measure_ceiling):
+    """13. `POST /api/v1/campaigns/submissions/{id}/votes/`: 500 members vote at once, one
+    connection each, for one of 20 approved UGC entries, and a tenth of them tap again, which
+    must answer 409 `already_voted`. Afterwards 500 votes, the entries' counters add up to
+    them, and no member counts twice for an entry.
+    14. `POST /api/v1/campaigns/polls/{id}/responses/`: the same 500 members answer a poll
+    with a quota of 300 at once, a tenth tapping again: exactly 300 answer 201, every other
+    answer is 409 `poll_full` or, for a second tap, `already_answered`; the counter equals
+    the responses (bench/votes.py prepares and reads both)."""
+    made = in_process(ENV["kit"], "bench.votes", "prepare")
+    entries, voters = made["entries"], list(range(VOTERS))
+    taps = repeated(voters, REPEATED_TAPS)
+    rows = []
+
+    def run(name, label, send, expected_codes):
+        ceiling = measure_ceiling()
+        result = drive(label, HOST, KIT_PORT, send, len(taps), VOTERS, ok_statuses=(201, 409), keep_bodies=True)
+        show(result)
+        codes = {}
+        for status, payload in result.bodies.values():
+            code = "201" if status == 201 else json.loads(payload).get("error", {}).get("code", str(status))
+            codes[code] = codes.get(code, 0) + 1
+        summary = result.summary()
+        summary["check"] = {**codes, "ok": result.errors == 0 and set(codes) <= {"201", *expected_codes}}
+        rows.append(
+            {
+                "scenario": name,
+                "kit": summary,
+                "ceiling": ceiling,
+                "kit_vs_ceiling": round(result.rps / ceiling["rps"], 2) if ceiling["rps"] else None,
+            }
+        )
+        return summary["check"]
+
+    votes = run(
+        f"UGC vote ({VOTERS} members at once for 20 entries, 10% tapped twice)",
+        "kit: UGC vote",
+        lambda i: post_json(
+            f"/api/v1/campaigns/submissions/{entries[taps[i] % len(entries)]}/votes/", {}, auth(tokens[taps[i]])
+        ),
+        {"already_voted"},
+    )
+    answer = [{"question": made["question"], "choices": [made["choices"][0]]}]
+    polls = run(
+        f"poll answer ({VOTERS} members at once for a quota of 300, 10% tapped twice)",
+        "kit: poll answer",
+        lambda i: post_json(
+            f"/api/v1/campaigns/polls/{made['poll']}/responses/", {"answers": answer}, auth(tokens[taps[i]])
+        ),
+        {"poll_full", "already_answered"},
+    )
+    database = in_process(ENV["kit"], "bench.votes", "verify", made["campaign"], made["poll"])
+    votes.update(
+        votes=database["votes"],
+        vote_counts_sum=database["vote_counts_sum"],
+        votes_doubled=database["votes_doubled"],
+    )
+    votes["ok"] = (
+        votes["ok"]
+        and votes.get("201") == VOTERS
+        and database["votes"] == database["vote_counts_sum"] == VOTERS
+        and database["votes_doubled"] == 0
+    )
+    polls.update(
+        responses=database["responses"],
+        responses_counter=database["responses_counter"],
+        members_answering_twice=database["members_answering_twice"],
+    )
+    polls["ok"] = (
+        polls["ok"]
+        and polls.get("201") == 300
+        and database["responses"] == database["responses_counter"] == 300
+        and database["members_answering_twice"] == 0
+    )
+    print(f"    check: {votes}\n    check: {polls}", flush=True)
+    return rows
 
 
 def notifications_scenario(orders):
