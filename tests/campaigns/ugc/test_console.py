@@ -110,7 +110,9 @@ def test_a_rejected_submitter_gets_the_demos_notice_with_the_reason(marketer, dj
     entry = pending_entry(ugc_campaign(), member=author)
 
     with django_capture_on_commit_callbacks(execute=True):
-        act(marketer, "reject_selected", [entry], apply="1", reason="图片与活动主题无关，请换一张茶席或茶汤的照片再投稿")
+        act(
+            marketer, "reject_selected", [entry], apply="1", reason="图片与活动主题无关，请换一张茶席或茶汤的照片再投稿"
+        )
 
     statuses = dict(NoticeLog.objects.filter(member=author, event="ugc_rejected").values_list("platform", "status"))
     assert statuses["wechat"] == NoticeLog.Status.SENT, statuses
