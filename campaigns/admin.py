@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from config import console
+from config.console import local
 from config.errors import KitError
 from platforms.base import PlatformError
 from storefront.members.selectors import mask_phone
@@ -42,10 +43,6 @@ from .models import (
     SearchPage,
     Visit,
 )
-
-
-def local(value):
-    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def person(user) -> str:

@@ -2,10 +2,19 @@
 console's look (its theme, django-unfold; docs/decisions/0007-console-theme.md) and its shared
 behaviour (the audit log on each object's history page) are set in one place."""
 
+from zoneinfo import ZoneInfo
+
 from csp.middleware import CSPMiddleware
+from django.utils import timezone
 from unfold import admin as unfold
 
 CONSOLE_PREFIX = "/admin/"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(value) -> str:
+    """A time as staff read it: Beijing time to the minute, or a dash."""
+    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 class ConsoleCSPMiddleware(CSPMiddleware):

@@ -13,16 +13,12 @@ from django.utils import timezone
 from oscar.apps.catalogue.models import Product
 
 from config import console
+from config.console import local
 from flashsales import selectors, services
 from flashsales.counter import get_counter
-from flashsales.demo import SHANGHAI
 from flashsales.models import FlashSale, FlashSaleItem
 
 STATES = {"upcoming": "未开始", "running": "进行中", "ended": "已结束"}
-
-
-def local(value):
-    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 class SkuChoiceField(forms.ModelChoiceField):

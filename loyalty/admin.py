@@ -22,12 +22,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from config import console
+from config.console import local
 from config.errors import KitError
 from storefront.members.selectors import mask_phone
 
 from . import selectors, services
 from .models import (
-    SHANGHAI,
     Account,
     BonusRule,
     CheckIn,
@@ -43,10 +43,6 @@ from .models import (
 )
 
 ADJUST_PERMISSION = "loyalty.adjust_points"
-
-
-def local(value):
-    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def member_label(member) -> str:

@@ -18,23 +18,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from config import console
+from config.console import local
 from loyalty.models import Tier
-from storefront.members.selectors import mask_phone
+from storefront.members.selectors import member_label
 
 from . import selectors, services
 from .forms import MinuteDateTimesMixin
 from .models import CouponBatch, MemberCoupon
-
-
-def local(value):
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def member_label(member) -> str:
-    if member is None:
-        return "—"
-    name = member.nickname or member.username
-    return f"{name}（{mask_phone(member.phone)}）" if member.phone else name
 
 
 class CouponBatchForm(forms.ModelForm):

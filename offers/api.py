@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import KitError
-from config.pagination import PagePagination
+from config.pagination import paginated
 from offers import selectors, services
 from offers.errors import CouponNotFound
 from offers.serializers import (
@@ -22,14 +22,6 @@ from storefront.throttles import ShopperWriteThrottle
 TAGS = ["coupons"]
 
 
-def _page(request, view, queryset, serializer_class):
-    paginator = PagePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    response = paginator.get_paginated_response(page)
-    response.data = serializer_class(response.data).data
-    return response
-
-
 class CouponListView(APIView):
     @extend_schema(
         tags=TAGS,
@@ -42,7 +34,7 @@ class CouponListView(APIView):
         query = CouponListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         batches = selectors.claimable_batches(request.user, product_id=query.validated_data.get("product"))
-        return _page(request, self, batches, ClaimablePageSerializer)
+        return paginated(request, self, batches, ClaimablePageSerializer)
 
 
 class ClaimView(APIView):
@@ -105,7 +97,7 @@ class MyCouponListView(APIView):
         query = MyCouponsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         coupons = selectors.coupons_of(request.user, status=query.validated_data.get("status"))
-        return _page(request, self, coupons, MemberCouponPageSerializer)
+        return paginated(request, self, coupons, MemberCouponPageSerializer)
 
 
 class MyCouponDetailView(APIView):

@@ -25,23 +25,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from config import console
+from config.console import local
 from config.errors import KitError
 from config.images import clean_image
-from storefront.members.selectors import mask_phone
+from storefront.members.selectors import member_label
 
 from . import selectors, services
 from .models import Entry, Giveaway, Prize, Win
-
-
-def local(value):
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def member_label(member) -> str:
-    if member is None:
-        return "—"
-    name = member.nickname or member.username
-    return f"{name}（{mask_phone(member.phone)}）" if member.phone else name
 
 
 class GiveawayForm(forms.ModelForm):

@@ -24,17 +24,9 @@ from campaigns.giveaways.serializers import (
 from campaigns.giveaways.throttles import EntryIPThrottle, EntryMemberThrottle
 from config.client import client_ip
 from config.errors import KitError
-from config.pagination import PagePagination
+from config.pagination import paginated
 
 TAGS = ["giveaways"]
-
-
-def _page(request, view, queryset, serializer_class):
-    paginator = PagePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    response = paginator.get_paginated_response(page)
-    response.data = serializer_class(response.data).data
-    return response
 
 
 class GiveawayListView(APIView):
@@ -50,7 +42,7 @@ class GiveawayListView(APIView):
     def get(self, request):
         query = GiveawayListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return _page(
+        return paginated(
             request,
             self,
             selectors.visible_giveaways(status=query.validated_data.get("status")),
@@ -154,7 +146,7 @@ class MyEntryListView(APIView):
         responses={200: MyEntryPageSerializer},
     )
     def get(self, request):
-        return _page(request, self, selectors.entries_of(request.user), MyEntryPageSerializer)
+        return paginated(request, self, selectors.entries_of(request.user), MyEntryPageSerializer)
 
 
 class MyPrizeListView(APIView):
@@ -166,7 +158,7 @@ class MyPrizeListView(APIView):
         responses={200: WinPageSerializer},
     )
     def get(self, request):
-        return _page(request, self, selectors.wins_of(request.user), WinPageSerializer)
+        return paginated(request, self, selectors.wins_of(request.user), WinPageSerializer)
 
 
 class ClaimView(APIView):

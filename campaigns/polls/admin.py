@@ -15,19 +15,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from config import console
+from config.console import local
 
 from . import selectors
 from .models import Answer, Choice, Poll, Question, Response
 
 BAR = {"width": 640, "label": 180, "row": 28, "bar": 18}
-
-
-def local(value):
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def bars_of(rows: list[tuple[str, int]]) -> dict:

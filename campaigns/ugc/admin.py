@@ -11,25 +11,14 @@ members by nickname and masked phone).
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config import console
-from storefront.members.selectors import mask_phone
+from config.console import local
+from storefront.members.selectors import member_label
 
 from . import services
 from .models import Submission, SubmissionImage, UgcCampaign, Vote
-
-
-def local(value):
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def member_label(member) -> str:
-    if member is None:
-        return "—"
-    name = member.nickname or member.username
-    return f"{name}（{mask_phone(member.phone)}）" if member.phone else name
 
 
 @admin.register(UgcCampaign)

@@ -22,7 +22,7 @@ from campaigns.ugc.serializers import (
     SubmitSerializer,
     VoteSerializer,
 )
-from config.pagination import PagePagination
+from config.pagination import PagePagination, paginated
 from storefront.throttles import ClientAddressMixin
 
 TAGS = ["campaigns"]
@@ -36,14 +36,6 @@ class SubmissionThrottle(ClientAddressMixin, UserRateThrottle):
     scope = "ugc_submissions"
 
 
-def _page(request, view, queryset, serializer_class, context=None):
-    paginator = PagePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    response = paginator.get_paginated_response(page)
-    response.data = serializer_class(response.data, context={"request": request, **(context or {})}).data
-    return response, page
-
-
 class CampaignListView(APIView):
     permission_classes = [AllowAny]
 
@@ -54,7 +46,7 @@ class CampaignListView(APIView):
         responses={200: CampaignPageSerializer},
     )
     def get(self, request):
-        response, _ = _page(request, self, selectors.campaigns(), CampaignPageSerializer)
+        response = paginated(request, self, selectors.campaigns(), CampaignPageSerializer, {"request": request})
         return response
 
 
@@ -151,7 +143,9 @@ class MySubmissionsView(APIView):
         responses={200: SubmissionPageSerializer},
     )
     def get(self, request):
-        response, _ = _page(request, self, selectors.entries_of(request.user), SubmissionPageSerializer)
+        response = paginated(
+            request, self, selectors.entries_of(request.user), SubmissionPageSerializer, {"request": request}
+        )
         return response
 
 

@@ -56,6 +56,14 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+def member_label(member) -> str:
+    """A member as staff screens name them: nickname (or username) and the masked phone."""
+    if member is None:
+        return "—"
+    name = member.nickname or member.username
+    return f"{name}（{mask_phone(member.phone)}）" if member.phone else name
+
+
 def _iso(value):
     return value.isoformat() if value else None
 

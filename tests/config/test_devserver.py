@@ -38,8 +38,13 @@ def wait_until_answering(port, process, seconds=90):
         except OSError as error:
             last = error
             time.sleep(0.3)
-    os.killpg(process.pid, signal.SIGKILL)
-    pytest.fail(f"the development server did not answer ({last!r}); it printed:\n{process.stdout.read()[-3000:]}")
+    # Stopped as make run stops it, so its server and worker go too and the output pipe closes.
+    process.send_signal(signal.SIGTERM)
+    try:
+        printed, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        printed = "(it did not stop within 20 s either)"
+    pytest.fail(f"the development server did not answer ({last!r}); it printed:\n{printed[-3000:]}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
